@@ -1,0 +1,1 @@
+//! sea-orm entities; one module per table, mirroring `migration`.
