@@ -6,3 +6,4 @@
 pub mod calendar;
 pub mod document;
 pub mod ingest;
+pub mod segment;
