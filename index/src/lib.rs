@@ -1,17 +1,34 @@
 //! A clause-level full-text index over tantivy. It knows nothing of the domain types: callers
 //! hand it [`IndexDoc`]s (ids, facet strings, text) and get [`SearchResults`] back.
-//! (API skeleton: being implemented.)
+//!
+//! Search terms match as **exact substrings** of the clause text (CJK bigrams with char-index
+//! positions, see [`analysis`]), which is what a compliance reviewer needs: "本地注册" finds
+//! "须在本地注册" but not "项目所在地注册……本地供应商".
+//!
+//! Modules: [`analysis`] (tokenizer), [`schema`], [`query`] (query building), [`highlight`]
+//! (snippets), [`facets`] (facet collector), and `clause_index` ([`ClauseIndex`] itself).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+
+pub mod analysis;
+mod clause_index;
+pub mod facets;
+pub mod highlight;
+pub mod query;
+pub mod schema;
+
+pub use clause_index::{ClauseIndex, IndexBatch, IndexOptions, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
 
 /// Errors from the index.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
+    /// From tantivy: I/O, corruption, or (on open) "schema does not match".
     #[error("tantivy: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// The request is invalid (a term with no searchable characters, offset too large); a 400.
     #[error("invalid query: {0}")]
     Query(String),
+    /// Anything else (e.g. the index directory cannot be created).
     #[error("{0}")]
     Other(String),
 }
@@ -48,7 +65,8 @@ pub struct Filters {
     pub section_kind: Option<String>,
 }
 
-/// A search request.
+/// A search request. `limit` 0 means [`DEFAULT_LIMIT`]; larger than [`MAX_LIMIT`] is clamped;
+/// `offset` above [`MAX_OFFSET`] is an error.
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
     /// Whitespace-separated terms, each matched as an exact substring (all must match);
@@ -74,46 +92,13 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// Hits, total count, and facet counts (facet name -> [(value, count)] sorted by count desc).
+/// Hits, total count, and facet counts (facet name -> [(value, count)] sorted by count desc,
+/// then value). Facet names: `agency`, `year`, `method`, `procurement_type`, `section_kind`;
+/// all five are always present. Counts cover every matching clause, not just the page. Empty
+/// strings and year 0 are treated as unknown and not counted.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: BTreeMap<String, Vec<(String, u64)>>,
-}
-
-/// The clause index.
-pub struct ClauseIndex {
-    _private: (),
-}
-
-impl ClauseIndex {
-    /// Opens the index in `dir`, creating it if missing.
-    pub fn open_or_create(_dir: &Path) -> Result<ClauseIndex, IndexError> {
-        Err(IndexError::Other("not implemented yet".into()))
-    }
-    /// An in-memory index (tests, stateless use).
-    pub fn in_memory() -> Result<ClauseIndex, IndexError> {
-        Err(IndexError::Other("not implemented yet".into()))
-    }
-    /// Adds clauses (replacing any already indexed for the same document ids) and commits.
-    pub fn index_documents(&self, _docs: &[IndexDoc]) -> Result<(), IndexError> {
-        Err(IndexError::Other("not implemented yet".into()))
-    }
-    /// Removes every clause of a document and commits.
-    pub fn delete_document(&self, _document_id: i64) -> Result<(), IndexError> {
-        Err(IndexError::Other("not implemented yet".into()))
-    }
-    /// Removes everything and commits (used by a full reindex).
-    pub fn clear(&self) -> Result<(), IndexError> {
-        Err(IndexError::Other("not implemented yet".into()))
-    }
-    /// Document ids with at least one indexed clause (used to catch up after a crash).
-    pub fn indexed_document_ids(&self) -> Result<std::collections::HashSet<i64>, IndexError> {
-        Err(IndexError::Other("not implemented yet".into()))
-    }
-    /// Runs a query.
-    pub fn search(&self, _q: &SearchQuery) -> Result<SearchResults, IndexError> {
-        Err(IndexError::Other("not implemented yet".into()))
-    }
 }

@@ -1,1 +1,16 @@
-//! Append-only migrations.
+//! Append-only schema migrations. Never edit a migration that has shipped: add a new one.
+//! This crate does not import `entity`; the entities mirror these tables.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_documents;
+
+/// Runs every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261201_000001_documents::Migration)]
+    }
+}

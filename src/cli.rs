@@ -1,0 +1,339 @@
+//! Command-line interface. `main` stays thin: parse, dispatch, map errors to exit code 2
+//! with the message on stderr.
+
+use crate::app::Application;
+use crate::service::{parse_document, Config, Service, ServiceError, UploadOutcome};
+use crate::store::NewProject;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// fairtender — fair-competition review of government procurement documents
+/// (政府采购文件公平竞争审查).
+#[derive(Debug, Parser)]
+#[command(name = "fairtender", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Directory holding the SQLite database, the search index and the uploaded files.
+    #[arg(long, global = true, env = "FAIRTENDER_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Database URL (sqlite://… or postgres://…); default: SQLite in --data-dir.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Largest accepted file in MiB.
+    #[arg(long, global = true, env = "FAIRTENDER_MAX_FILE_MB", default_value_t = 50)]
+    pub max_file_mb: u64,
+    /// Largest accepted PDF page count.
+    #[arg(long, global = true, env = "FAIRTENDER_MAX_PAGES", default_value_t = 2000)]
+    pub max_pages: u32,
+    /// Time limit for parsing one file, in seconds.
+    #[arg(long, global = true, env = "FAIRTENDER_PARSE_TIMEOUT", default_value_t = 60)]
+    pub parse_timeout: u64,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the HTTP service (JSON API under /api/v1).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "FAIRTENDER_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the bundled sample documents into an empty database first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Parse one file and print its clauses (nothing is stored).
+    Extract {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ExtractFormat::Text)]
+        format: ExtractFormat,
+    },
+    /// Bulk-ingest every PDF/DOCX/TXT under DIR; each file becomes a project named after it
+    /// (or a new version of it, if a project with that number exists).
+    Import {
+        dir: PathBuf,
+        /// Agency the imported projects belong to.
+        #[arg(long, default_value = "批量导入")]
+        agency: String,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Search clauses (each term is an exact substring; all terms must match).
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Filter by section kind (qualification, scoring, …).
+        #[arg(long)]
+        section_kind: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Output formats of `extract`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExtractFormat {
+    Text,
+    Json,
+}
+
+/// A CLI failure: printed on stderr, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Service(#[from] ServiceError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Message(String),
+}
+
+/// Parses arguments, runs, and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_tracing(matches!(cli.command, Command::Serve { .. }));
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", error_chain(&e));
+            2
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+fn init_tracing(serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving { "info,sqlx=warn,tantivy=warn" } else { "warn" };
+    let filter = EnvFilter::try_from_env("FAIRTENDER_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("FAIRTENDER_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn config(g: &GlobalOpts) -> Config {
+    let mut c = Config::new(&g.data_dir);
+    c.database_url = g.database_url.clone().filter(|u| !u.is_empty());
+    c.limits.max_bytes = g.max_file_mb.saturating_mul(1024 * 1024);
+    c.limits.max_pages = g.max_pages;
+    c.limits.time_limit = std::time::Duration::from_secs(g.parse_timeout);
+    c
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Message(format!("cannot start runtime: {e}")))
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<i32, CliError> {
+    let cfg = config(&cli.global);
+    match cli.command {
+        Command::Extract { file, format } => extract(&file, format, &cfg),
+        Command::Serve { addr, demo } => runtime()?.block_on(async {
+            let app = Application::build(&cfg, addr).await?;
+            if demo {
+                let loaded = crate::demo::load(app.service()).await?;
+                if loaded > 0 {
+                    eprintln!("demo: loaded {loaded} sample documents");
+                }
+            }
+            eprintln!("fairtender listening on http://{}:{} (data: {})", addr.ip(), app.port(), cfg.data_dir.display());
+            app.run_until_stopped().await.map_err(|e| CliError::Message(format!("server error: {e}")))?;
+            Ok(0)
+        }),
+        Command::Import { dir, agency } => runtime()?.block_on(import(&cfg, &dir, &agency)),
+        Command::Reindex => runtime()?.block_on(async {
+            let service = Service::open(&cfg).await?;
+            let mut bar = Progress::new("reindex");
+            let clauses = service.reindex(|done, total| bar.update(done, total, "")).await?;
+            bar.finish();
+            println!("indexed {clauses} clauses");
+            Ok(0)
+        }),
+        Command::Search { query, limit, section_kind, json } => runtime()?.block_on(async {
+            let service = Service::open(&cfg).await?;
+            let mut q = fairtender_index::SearchQuery { q: query, limit, ..Default::default() };
+            q.filters.section_kind = section_kind;
+            let res = service.search(q, None).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&res).unwrap_or_default());
+            } else {
+                println!("{} hits", res.total);
+                for h in &res.hits {
+                    println!("document {} page {} [{}] {}", h.document_id, h.page, h.section, strip_marks(&h.snippet));
+                }
+            }
+            Ok(0)
+        }),
+    }
+}
+
+/// Turns a snippet back into plain text for the terminal.
+fn strip_marks(s: &str) -> String {
+    s.replace("<mark>", "【").replace("</mark>", "】").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Io { path: path.to_path_buf(), source })
+}
+
+fn extract(file: &Path, format: ExtractFormat, cfg: &Config) -> Result<i32, CliError> {
+    let bytes = read_file(file)?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let doc = parse_document(&bytes, &name, &cfg.limits).map_err(|e| CliError::Message(format!("{}: {e}", file.display())))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        ExtractFormat::Text => {
+            for c in &doc.clauses {
+                let _ = writeln!(out, "{}", c.text);
+            }
+        }
+        ExtractFormat::Json => {
+            let clauses: Vec<_> = doc
+                .clauses
+                .iter()
+                .map(|c| {
+                    serde_json::json!({"ordinal": c.ordinal, "page": c.page, "section": c.section,
+                        "section_kind": c.section_kind, "start": c.start, "end": c.end, "text": c.text})
+                })
+                .collect();
+            let v = serde_json::json!({"file": file.display().to_string(), "pages": doc.pages,
+                "sections": doc.sections, "clauses": clauses});
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+    }
+    Ok(0)
+}
+
+async fn import(cfg: &Config, dir: &Path, agency: &str) -> Result<i32, CliError> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files.sort();
+    if files.is_empty() {
+        return Err(CliError::Message(format!("{}: no .pdf, .docx or .txt files", dir.display())));
+    }
+    let service = Service::open(cfg).await?;
+    let mut bar = Progress::new("import");
+    let (mut stored, mut skipped, mut refused) = (0, 0, 0);
+    for (i, path) in files.iter().enumerate() {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let project_id = match service.store().projects(Some(agency)).await.map_err(ServiceError::from)?.into_iter().find(|p| p.project_no == stem) {
+            Some(p) => p.id,
+            None => {
+                let p = NewProject {
+                    project_no: stem.clone(),
+                    name: stem.clone(),
+                    purchaser: String::new(),
+                    agency: agency.to_string(),
+                    method: "公开招标".into(),
+                    procurement_type: "goods".into(),
+                    budget: crate::money::Fen(0),
+                    publish_date: None,
+                    deadline: None,
+                };
+                service.store().create_project(&p).await.map_err(ServiceError::from)?.id
+            }
+        };
+        let bytes = read_file(path)?;
+        match service.upload(project_id, "tender", &name, bytes, None).await {
+            Ok(UploadOutcome::Stored(_)) => stored += 1,
+            Ok(UploadOutcome::Duplicate(_)) => skipped += 1,
+            Ok(UploadOutcome::NeedsOcr(_)) => {
+                refused += 1;
+                bar.note(&format!("{}: needs OCR (no text layer)", path.display()));
+            }
+            Err(ServiceError::Ingest(e)) => {
+                refused += 1;
+                bar.note(&format!("{}: refused: {e}", path.display()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        bar.update(i + 1, files.len(), &name);
+    }
+    bar.finish();
+    println!("imported {stored}, already present {skipped}, refused {refused} (of {})", files.len());
+    Ok(if refused > 0 { 1 } else { 0 })
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| CliError::Io { path: dir.to_path_buf(), source })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else if path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .is_some_and(|e| matches!(e.as_str(), "pdf" | "docx" | "txt"))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A minimal progress display on stderr: a redrawn bar on a terminal, periodic lines otherwise.
+struct Progress {
+    label: &'static str,
+    tty: bool,
+    last_line: usize,
+}
+
+impl Progress {
+    fn new(label: &'static str) -> Progress {
+        Progress { label, tty: std::io::stderr().is_terminal(), last_line: 0 }
+    }
+
+    fn update(&mut self, done: usize, total: usize, item: &str) {
+        let pct = if total == 0 { 100 } else { done * 100 / total };
+        if self.tty {
+            let filled = pct / 4;
+            eprint!("\r{} [{}{}] {done}/{total} {pct:>3}% {item:<40.40}", self.label, "#".repeat(filled), " ".repeat(25 - filled));
+        } else if pct / 10 != self.last_line || done == total {
+            self.last_line = pct / 10;
+            eprintln!("{}: {done}/{total} ({pct}%)", self.label);
+        }
+    }
+
+    fn note(&self, msg: &str) {
+        if self.tty {
+            eprint!("\r\x1b[2K");
+        }
+        eprintln!("{msg}");
+    }
+
+    fn finish(&self) {
+        if self.tty {
+            eprintln!();
+        }
+    }
+}

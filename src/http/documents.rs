@@ -1,0 +1,124 @@
+//! Document upload and retrieval.
+
+use super::{parse_id, scope, ApiError, AppState};
+use crate::service::UploadOutcome;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+/// Maps the accepted document kinds (English or Chinese) to the stored slug.
+fn document_kind(raw: &str) -> Option<&'static str> {
+    match raw.trim() {
+        "" | "tender" | "采购文件" | "招标文件" => Some("tender"),
+        "correction" | "更正公告" => Some("correction"),
+        "clarification" | "澄清" => Some("clarification"),
+        _ => None,
+    }
+}
+
+/// `POST /projects/{id}/documents` (multipart: `file`, optional `kind`).
+pub async fn upload(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let scope = scope(&headers)?;
+    let project_id = parse_id(&id, "项目")?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut kind = "tender";
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(e.status(), e.body_text())),
+        };
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let bytes = field.bytes().await.map_err(|e| multipart_error(e.status(), e.body_text()))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            "kind" => {
+                let text = field.text().await.map_err(|e| multipart_error(e.status(), e.body_text()))?;
+                kind = document_kind(&text)
+                    .ok_or_else(|| ApiError::invalid("文件类型 kind 应为 采购文件/更正公告/澄清（tender/correction/clarification）"))?;
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = file.ok_or_else(|| ApiError::bad_request("缺少上传文件字段 file"))?;
+    let outcome = st.service.upload(project_id, kind, &name, bytes, scope.as_deref()).await?;
+    Ok(match outcome {
+        UploadOutcome::Stored(d) => (StatusCode::CREATED, Json(serde_json::to_value(d).unwrap_or_default())).into_response(),
+        UploadOutcome::Duplicate(d) => {
+            let mut v = serde_json::to_value(d).unwrap_or_default();
+            v["duplicate"] = true.into();
+            (StatusCode::OK, Json(v)).into_response()
+        }
+        UploadOutcome::NeedsOcr(d) => {
+            let mut err = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "needs_ocr",
+                "PDF 没有文字层（可能是扫描件），已保存原件，需要先进行文字识别（OCR）",
+            );
+            err.extra = Some(serde_json::json!({ "document": d }));
+            err.into_response()
+        }
+    })
+}
+
+fn multipart_error(status: StatusCode, detail: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "file_too_large", "上传文件过大")
+    } else {
+        ApiError::bad_request(format!("上传内容不是有效的 multipart 表单：{detail}"))
+    }
+}
+
+/// `GET /projects/{id}/documents`
+pub async fn list(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let scope = scope(&headers)?;
+    let id = parse_id(&id, "项目")?;
+    st.service.store().project(id, scope.as_deref()).await?;
+    let docs = st.service.store().documents_of(id).await?;
+    Ok(Json(serde_json::json!({ "documents": docs })))
+}
+
+/// `GET /documents/{id}`
+pub async fn show(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let scope = scope(&headers)?;
+    let id = parse_id(&id, "文件")?;
+    let d = st.service.store().document(id, scope.as_deref()).await?;
+    Ok(Json(serde_json::to_value(d).unwrap_or_default()))
+}
+
+/// `GET /documents/{id}/clauses`
+pub async fn clauses(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let scope = scope(&headers)?;
+    let id = parse_id(&id, "文件")?;
+    let clauses = st.service.store().clauses(id, scope.as_deref()).await?;
+    Ok(Json(serde_json::json!({ "document_id": id, "total": clauses.len(), "clauses": clauses })))
+}
+
+/// `GET /documents/{id}/file`: the original bytes.
+pub async fn file(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let scope = scope(&headers)?;
+    let id = parse_id(&id, "文件")?;
+    let (name, bytes) = st.service.store().document_bytes(id, scope.as_deref()).await?;
+    let mime = match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
+        Some(e) if e == "pdf" => "application/pdf",
+        Some(e) if e == "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some(e) if e == "txt" => "text/plain",
+        _ => "application/octet-stream",
+    };
+    // RFC 6266/5987: the UTF-8 file name percent-encoded.
+    let encoded: String = name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let disposition = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}"))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(mime)), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}

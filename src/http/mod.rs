@@ -1,0 +1,90 @@
+//! HTTP adapter: JSON under `/api/v1`, errors as `{"error":{"code","message"}}`.
+//!
+//! Ownership: a request carrying `X-Agency: <name>` sees only that agency's projects,
+//! documents and search hits; other agencies' records answer 404 as if absent.
+
+mod documents;
+mod error;
+mod openapi;
+mod projects;
+mod search;
+
+pub use error::ApiError;
+
+use crate::service::Service;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, Request};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower_http::trace::TraceLayer;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Service,
+}
+
+/// The agency a request is scoped to, from the `X-Agency` header (percent-decoding is not
+/// needed: header values are UTF-8 here, and non-UTF-8 values are refused).
+pub(crate) fn scope(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("x-agency") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .map(|s| percent_decode(s.trim()))
+            .filter(|s| !s.is_empty())
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("X-Agency 请求头无效")),
+    }
+}
+
+/// Decodes %XX escapes so Chinese agency names can be sent in an ASCII header.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Parses a numeric path id, answering 404 for anything else.
+pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().map_err(|_| ApiError::not_found(what))
+}
+
+/// Builds the router.
+pub fn router(state: AppState) -> Router {
+    let upload_limit = state.service.limits().max_bytes as usize + 1024 * 1024;
+    let api = Router::new()
+        .route("/projects", post(projects::create).get(projects::list))
+        .route("/projects/{id}", get(projects::show))
+        .route(
+            "/projects/{id}/documents",
+            post(documents::upload).get(documents::list).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/documents/{id}", get(documents::show))
+        .route("/documents/{id}/clauses", get(documents::clauses))
+        .route("/documents/{id}/file", get(documents::file))
+        .route("/search", get(search::search));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route("/api/openapi.json", get(openapi::spec))
+        .fallback(|| async { ApiError::not_found("接口") })
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            // The path only: query strings may carry search text, and bodies document text.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}

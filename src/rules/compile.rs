@@ -1,0 +1,217 @@
+//! Turns a parsed rule file into a compiled [`Rule`], reporting every problem with its line.
+
+use regex::Regex;
+use toml::Spanned;
+
+use super::facts::Method;
+use super::matcher::{CBound, Matcher};
+use super::schema::{Bound, DayUnit, MatchKind, MatchSpec, QuantityKind, RuleFile};
+use super::{Problem, Rule};
+use crate::finding::Basis;
+use crate::normalize::normalize_str;
+use crate::quantity;
+
+struct Ctx<'a> {
+    file: &'a str,
+    content: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn line(&self, byte: usize) -> usize {
+        self.content.get(..byte).map_or(1, |s| s.matches('\n').count() + 1)
+    }
+
+    fn err(&mut self, span: Option<std::ops::Range<usize>>, reason: impl Into<String>) {
+        let line = span.map(|s| self.line(s.start));
+        self.problems.push(Problem { file: self.file.to_string(), line, reason: reason.into() });
+    }
+
+    /// Compiles a regex written against normalised text (full-width folded, so the source is
+    /// normalised the same way; `\s` stays usable for the few kept spaces).
+    fn regex(&mut self, s: &Spanned<String>) -> Option<Regex> {
+        let src = fold_pattern(s.get_ref());
+        // A larger lazy-DFA cache keeps CJK-class patterns ([\p{Han}]{1,8}) on the fast path.
+        match regex::RegexBuilder::new(&src).dfa_size_limit(16 << 20).size_limit(32 << 20).build() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.err(Some(s.span()), format!("regex {:?} does not compile: {e}", s.get_ref()));
+                None
+            }
+        }
+    }
+
+    fn regexes(&mut self, v: &[Spanned<String>]) -> Vec<Regex> {
+        v.iter().filter_map(|s| self.regex(s)).collect()
+    }
+}
+
+/// Folds full-width characters in a pattern without touching regex whitespace syntax.
+fn fold_pattern(p: &str) -> String {
+    p.chars().map(crate::normalize::fold_char).collect()
+}
+
+fn percent_bp(s: &str) -> Option<i64> {
+    let p = quantity::percents(s);
+    match p.as_slice() {
+        [one] => Some(one.value),
+        _ => None,
+    }
+}
+
+fn bounds(cx: &mut Ctx, kind: MatchKind, list: &[Bound], at: std::ops::Range<usize>) -> Vec<CBound> {
+    let mut out = Vec::new();
+    for b in list {
+        let mut methods = Vec::new();
+        for m in &b.methods {
+            match Method::parse(m) {
+                Some(x) => methods.push(x),
+                None => cx.err(Some(at.clone()), format!("unknown procurement method {m:?} in bounds")),
+            }
+        }
+        let mut pct = |v: &Option<String>, name: &str| -> Option<i64> {
+            let s = v.as_ref()?;
+            let r = percent_bp(s);
+            if r.is_none() {
+                cx.err(Some(at.clone()), format!("bounds.{name} {s:?} is not a percentage like \"2%\""));
+            }
+            r
+        };
+        let (min_bp, max_bp) = (pct(&b.min, "min"), pct(&b.max, "max"));
+        match kind {
+            MatchKind::Numeric if b.min.is_none() && b.max.is_none() => cx.err(Some(at.clone()), "numeric bound needs min or max"),
+            MatchKind::Period if b.min_days.is_none() => cx.err(Some(at.clone()), "period bound needs min_days"),
+            _ => {}
+        }
+        out.push(CBound { methods, types: b.types.clone(), min_bp, max_bp, min_days: b.min_days, unit: b.unit.unwrap_or(DayUnit::Days) });
+    }
+    if out.is_empty() {
+        cx.err(Some(at), "at least one [[match.bounds]] is required");
+    }
+    out
+}
+
+fn matcher(cx: &mut Ctx, m: &MatchSpec) -> Option<Matcher> {
+    let kind = *m.kind.get_ref();
+    let at = m.kind.span();
+    // Fields that belong to other kinds are errors, not silently ignored.
+    let used: &[(&str, bool)] = &[
+        ("any", !m.any.is_empty()),
+        ("all", !m.all.is_empty()),
+        ("unless_near", !m.unless_near.is_empty()),
+        ("trigger", m.trigger.is_some()),
+        ("quantity", m.quantity.is_some()),
+        ("relative_to", m.relative_to.is_some()),
+        ("bounds", !m.bounds.is_empty()),
+        ("window_before", m.window_before.is_some()),
+        ("start", m.start.is_some()),
+        ("end", m.end.is_some()),
+        ("inclusive", m.inclusive.is_some()),
+        ("anchor", m.anchor.is_some()),
+        ("absent_document", !m.absent_document.is_empty()),
+    ];
+    let allowed: &[&str] = match kind {
+        MatchKind::Pattern => &["any", "all", "unless_near"],
+        MatchKind::Numeric => &["trigger", "quantity", "relative_to", "bounds", "window_before"],
+        MatchKind::Period => &["start", "end", "inclusive", "bounds"],
+        MatchKind::Document => &["anchor", "absent_document"],
+    };
+    for (name, present) in used {
+        if *present && !allowed.contains(name) {
+            cx.err(Some(at.clone()), format!("field `{name}` is not used by matcher kind {kind:?}"));
+        }
+    }
+    let required = |cx: &mut Ctx, f: &Option<Spanned<String>>, name: &str| -> Option<Regex> {
+        match f {
+            Some(s) => cx.regex(s),
+            None => {
+                cx.err(Some(at.clone()), format!("matcher kind {kind:?} needs `{name}`"));
+                None
+            }
+        }
+    };
+    Some(match kind {
+        MatchKind::Pattern => {
+            if m.any.is_empty() {
+                cx.err(Some(at.clone()), "pattern matcher needs `any`");
+            }
+            Matcher::Pattern { any: cx.regexes(&m.any), all: cx.regexes(&m.all), window: m.window, unless_near: cx.regexes(&m.unless_near) }
+        }
+        MatchKind::Numeric => {
+            let trigger = required(cx, &m.trigger, "trigger");
+            let quantity = m.quantity.unwrap_or(QuantityKind::MoneyOrPercent);
+            let b = bounds(cx, kind, &m.bounds, at.clone());
+            Matcher::Numeric { trigger: trigger?, quantity, window: m.window.unwrap_or(30), window_before: m.window_before.unwrap_or(0), relative: m.relative_to, bounds: b }
+        }
+        MatchKind::Period => {
+            let start = required(cx, &m.start, "start");
+            let end = m.end.as_ref().and_then(|e| cx.regex(e));
+            let b = bounds(cx, kind, &m.bounds, at.clone());
+            Matcher::Period { start: start?, end, window: m.window.unwrap_or(40), inclusive: m.inclusive.unwrap_or(false), bounds: b }
+        }
+        MatchKind::Document => {
+            let anchor = required(cx, &m.anchor, "anchor");
+            Matcher::Document { anchor: anchor?, absent: cx.regexes(&m.absent_document) }
+        }
+    })
+}
+
+/// Parses and compiles one rule file; every problem is returned, each with file and line.
+pub fn compile(file: &str, content: &str) -> Result<Rule, Vec<Problem>> {
+    let mut cx = Ctx { file, content, problems: Vec::new() };
+    let spec: RuleFile = match toml::from_str(content) {
+        Ok(s) => s,
+        Err(e) => {
+            cx.err(e.span(), e.message().to_string());
+            return Err(cx.problems);
+        }
+    };
+    let id = spec.id.get_ref().clone();
+    let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem != id {
+        cx.err(Some(spec.id.span()), format!("id {id:?} differs from the file name {stem:?}"));
+    }
+    for (empty, what) in [(spec.stages.is_empty(), "stages"), (spec.sections.is_empty(), "sections"), (spec.keywords.is_empty(), "keywords"), (spec.basis.is_empty(), "basis")] {
+        if empty {
+            cx.err(None, format!("`{what}` must not be empty"));
+        }
+    }
+    let mut keywords = Vec::new();
+    for k in &spec.keywords {
+        let n = normalize_str(k.get_ref());
+        if n.is_empty() {
+            cx.err(Some(k.span()), "empty keyword");
+        } else {
+            keywords.push(n);
+        }
+    }
+    let unverified_quotes = spec.basis.iter().filter(|b| !b.text.is_empty() && b.verified.is_none()).count();
+    let matcher = matcher(&mut cx, &spec.matcher);
+    let unless = cx.regexes(&spec.matcher.unless);
+    let unless_document = cx.regexes(&spec.matcher.unless_document);
+    let require_document = cx.regexes(&spec.matcher.require_document);
+    if !cx.problems.is_empty() {
+        return Err(cx.problems);
+    }
+    let Some(matcher) = matcher else { return Err(cx.problems) };
+    Ok(Rule {
+        id,
+        title: spec.title,
+        category: spec.category,
+        severity: spec.severity,
+        stages: spec.stages,
+        sections: spec.sections,
+        keywords,
+        message: spec.message,
+        suggestion: spec.suggestion,
+        basis: spec.basis.into_iter().map(|b| Basis { law: b.law, article: b.article, text: b.text }).collect(),
+        file: file.to_string(),
+        skip_exceptions: spec.skip_exceptions,
+        examples: spec.examples,
+        matcher,
+        unless,
+        unless_document,
+        require_document,
+        unverified_quotes,
+    })
+}

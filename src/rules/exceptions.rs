@@ -1,0 +1,156 @@
+//! Global exceptions (legal-basis §14): lawful look-alikes checked before any finding is emitted.
+//!
+//! Each exception applies by default to the categories where the look-alike occurs; a rule can
+//! opt out of an exception with `skip_exceptions`.
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+use super::facts::Facts;
+use super::schema::ExceptionKind;
+use crate::finding::Category;
+
+fn rx(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pat).expect("built-in exception regex"))
+}
+
+/// What an exception looks at: the normalised clause, the anchor (byte range in it) and facts.
+pub struct Context<'a> {
+    pub clause: &'a str,
+    pub anchor: (usize, usize),
+    pub facts: &'a Facts,
+    pub category: Category,
+}
+
+/// Categories an exception applies to by default.
+fn applies(kind: ExceptionKind, cat: Category) -> bool {
+    use Category::*;
+    match kind {
+        ExceptionKind::Negation | ExceptionKind::LegalQuote | ExceptionKind::BlankForm => true,
+        ExceptionKind::ReferenceBrand => matches!(cat, Designation | TailoredSpec),
+        ExceptionKind::ImportedGoods => matches!(cat, Authorization),
+        ExceptionKind::SmeReserved => matches!(cat, Sme),
+        ExceptionKind::PostAwardService => matches!(cat, Region),
+        ExceptionKind::StatutoryLicence => matches!(cat, Certification | Scale | Ownership),
+    }
+}
+
+const ALL: [ExceptionKind; 8] = [
+    ExceptionKind::Negation,
+    ExceptionKind::LegalQuote,
+    ExceptionKind::BlankForm,
+    ExceptionKind::ReferenceBrand,
+    ExceptionKind::ImportedGoods,
+    ExceptionKind::SmeReserved,
+    ExceptionKind::PostAwardService,
+    ExceptionKind::StatutoryLicence,
+];
+
+/// The first exception (not skipped by the rule) that covers the match, if any.
+pub fn excepted(ctx: &Context, skip: &[ExceptionKind]) -> Option<ExceptionKind> {
+    ALL.into_iter()
+        .filter(|k| applies(*k, ctx.category) && !skip.contains(k))
+        .find(|k| holds(*k, ctx))
+}
+
+/// The sentence (between 。；;！？!? or line breaks) that contains the anchor, as a byte range.
+fn sentence(clause: &str, anchor: (usize, usize)) -> (usize, usize) {
+    let is_stop = |c: char| matches!(c, '。' | ';' | '；' | '!' | '！' | '?' | '？' | '\n');
+    let start = clause.get(..anchor.0).and_then(|s| s.rfind(is_stop).map(|i| i + s[i..].chars().next().map_or(1, |c| c.len_utf8()))).unwrap_or(0);
+    let end = clause.get(anchor.1..).and_then(|s| s.find(is_stop).map(|i| i + anchor.1)).unwrap_or(clause.len());
+    (start.min(anchor.0), end.max(anchor.1))
+}
+
+fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
+    static NEG: OnceLock<Regex> = OnceLock::new();
+    static LAW: OnceLock<Regex> = OnceLock::new();
+    static PROHIBIT: OnceLock<Regex> = OnceLock::new();
+    static BLANK: OnceLock<Regex> = OnceLock::new();
+    static REFERENCE: OnceLock<Regex> = OnceLock::new();
+    static IMPORT_CLAUSE: OnceLock<Regex> = OnceLock::new();
+    static IMPORT_NO: OnceLock<Regex> = OnceLock::new();
+    static POST_AWARD: OnceLock<Regex> = OnceLock::new();
+    static LICENCE: OnceLock<Regex> = OnceLock::new();
+    let text = ctx.clause;
+    let (a0, a1) = ctx.anchor;
+    let (s0, s1) = sentence(text, ctx.anchor);
+    let before = text.get(s0..a0).unwrap_or("");
+    let sent = text.get(s0..s1).unwrap_or("");
+    match kind {
+        // "不得将注册资本作为资格条件", "不以成立年限作为评审因素", "不限项目所在地区".
+        ExceptionKind::Negation => {
+            let r = rx(&NEG, r"不得(?:将|以|把|要求|设置|设定|限定|限制|指定|对|作为|排斥|歧视|采用|收取)|不以|不将|不把|不作为|不设|不限|不要求|不收取|严禁|禁止|无需|不需|不论|不区分|无论");
+            r.is_match(before)
+        }
+        // Quotations of the law: "《政府采购法实施条例》第二十条规定…不得…".
+        ExceptionKind::LegalQuote => {
+            let law = rx(&LAW, r"《[^》]{2,40}》(?:第[一二三四五六七八九十百零〇0-9]+条|规定)");
+            let prohibit = rx(&PROHIBIT, r"不得|禁止|严禁|不能|不应");
+            law.is_match(text) && prohibit.is_match(sent)
+        }
+        // "注册资本：______万元": a blank to fill in, not a requirement.
+        ExceptionKind::BlankForm => {
+            let r = rx(&BLANK, r"_{2,}|＿|□|\(\s*\)|【\s*】|\[\s*\]|…{2,}|(?:\.{3,})");
+            let end = text.get(a1..).map(|s| s.char_indices().nth(12).map_or(s.len(), |(b, _)| b) + a1).unwrap_or(a1);
+            text.get(a0..end).is_some_and(|w| r.is_match(w))
+        }
+        // Reference brands with an equivalence allowance (legal-basis §14.6).
+        ExceptionKind::ReferenceBrand => {
+            let r = rx(&REFERENCE, r"或相当于|相当于或|或同等|同等档次|同档次|仅供参考|仅作参考|或其他同等|相当或更优|或优于|或更优|性能相当|参考品牌|参考型号|不低于|及以上档次");
+            r.is_match(text)
+        }
+        // Imported goods may require manufacturer authorisation (财政部令第87号 第十七条).
+        ExceptionKind::ImportedGoods => {
+            let yes = rx(&IMPORT_CLAUSE, r"(?:允许|接受|可以|可)(?:采购|投报|提供|投标)?进口|进口(?:产品|货物|设备)");
+            let no = rx(&IMPORT_NO, r"不(?:接受|允许|得|可)(?:采购|投报|提供)?进口");
+            !no.is_match(text) && (ctx.facts.import_allowed || yes.is_match(text))
+        }
+        // Projects reserved for SMEs need no price deduction (财库〔2020〕46号).
+        ExceptionKind::SmeReserved => ctx.facts.sme_reserved,
+        // Place of performance and post-award service obligations (§14.10).
+        ExceptionKind::PostAwardService => {
+            let r = rx(&POST_AWARD, r"中标后|成交后|合同签订后|签订合同后|签约后|合同履行期|履约期间|服务期间|中标人(?:须|应|承诺)|成交供应商(?:须|应|承诺)|驻场|驻点|常驻|服务地点|交货地点|履约地点|实施地点|项目所在地|到达现场|小时内(?:响应|到场|到达)");
+            r.is_match(sent)
+        }
+        // Statutory licences (政府采购法 第二十二条第一款第(六)项; §14.1) near the match.
+        ExceptionKind::StatutoryLicence => {
+            let r = rx(&LICENCE, r"食品(?:经营|生产)许可|保安服务许可|医疗器械|药品(?:经营|生产)许可|安全生产许可|建筑业企业资质|特种设备|劳务派遣经营许可|人力资源服务许可|道路运输经营许可|危险废物经营许可|测绘资质|增值电信业务经营许可|涉密|保密资质|强制性产品认证|CCC|特种作业操作证|保安员证|执业资格|注册建造师|律师事务所|会计师事务所|出版物经营许可|印刷经营许可|排污许可|卫生许可|节能产品|环境标志产品|信用中国|失信被执行人|重大违法记录");
+            let lo = text.get(..a0).map(|s| s.char_indices().rev().nth(14).map_or(0, |(b, _)| b)).unwrap_or(0);
+            let hi = text.get(a1..).map(|s| s.char_indices().nth(15).map_or(s.len(), |(b, _)| b) + a1).unwrap_or(a1);
+            text.get(lo..hi).is_some_and(|w| r.is_match(w))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(kind: ExceptionKind, clause: &str, anchor: &str, cat: Category) -> bool {
+        let a0 = clause.find(anchor).unwrap();
+        let facts = Facts::default();
+        let ctx = Context { clause, anchor: (a0, a0 + anchor.len()), facts: &facts, category: cat };
+        holds(kind, &ctx)
+    }
+
+    #[test]
+    fn negation_only_before_anchor() {
+        assert!(check(ExceptionKind::Negation, "不得将注册资本作为资格条件", "注册资本", Category::Scale));
+        assert!(!check(ExceptionKind::Negation, "外商投资企业不得参加本项目", "外商投资企业", Category::Ownership));
+        assert!(!check(ExceptionKind::Negation, "不接受联合体。投标人须在本市注册", "本市注册", Category::Region));
+    }
+
+    #[test]
+    fn blank_form() {
+        assert!(check(ExceptionKind::BlankForm, "注册资本:______万元", "注册资本", Category::Scale));
+        assert!(!check(ExceptionKind::BlankForm, "注册资本不低于1000万元", "注册资本", Category::Scale));
+    }
+
+    #[test]
+    fn sentence_bounds_are_char_safe() {
+        let s = "甲。乙丙；丁";
+        let a = s.find("丙").unwrap();
+        let (x, y) = sentence(s, (a, a + "丙".len()));
+        assert_eq!(&s[x..y], "乙丙");
+    }
+}

@@ -1,0 +1,233 @@
+//! The application service: ingest, storage and the search index put together. The HTTP
+//! layer and the CLI both drive this; neither talks to the database or the index directly.
+
+use crate::document::SegmentedDocument;
+use crate::ingest::{self, IngestError, Limits};
+use crate::segment::segment;
+use crate::store::{ClauseForIndex, DocumentView, Store, StoreError, UploadContent};
+use fairtender_index::{ClauseIndex, IndexDoc, IndexError, SearchQuery, SearchResults};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the service keeps its state and how it parses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Holds the SQLite file, the index and the blobs.
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub limits: Limits,
+}
+
+impl Config {
+    /// The default configuration rooted at `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config { data_dir: data_dir.into(), database_url: None, limits: Limits::default() }
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => url.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("fairtender.db").display()),
+        }
+    }
+}
+
+/// Why a service call failed. The HTTP layer maps each to a status and a Chinese message.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("document refused")]
+    Ingest(#[from] IngestError),
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    #[error("search index failed")]
+    Index(#[from] IndexError),
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    #[error("background task failed: {0}")]
+    Task(String),
+    #[error("cannot create data directory {path}")]
+    DataDir { path: PathBuf, #[source] source: std::io::Error },
+}
+
+/// The result of an upload.
+#[derive(Debug, Clone)]
+pub enum UploadOutcome {
+    /// Parsed, stored and indexed.
+    Stored(DocumentView),
+    /// The same bytes were already uploaded to this project: nothing changed.
+    Duplicate(DocumentView),
+    /// Stored with status `needs_ocr` (a scanned PDF): kept so OCR can be run later.
+    NeedsOcr(DocumentView),
+}
+
+/// The service: storage plus index plus parse limits.
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+    index: Arc<ClauseIndex>,
+    limits: Limits,
+}
+
+/// SHA-256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Parses bytes into a segmented document (synchronous, CPU-bound).
+pub fn parse_document(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<SegmentedDocument, IngestError> {
+    let extracted = ingest::extract(bytes, Some(file_name), limits)?;
+    Ok(segment(&extracted))
+}
+
+impl Service {
+    /// Opens the database (running migrations), the blob store and the index, then brings
+    /// the index up to date with the database.
+    pub async fn open(config: &Config) -> Result<Service, ServiceError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })?;
+        let store = Store::connect(&config.database_url(), &config.data_dir.join("blobs")).await?;
+        let index_dir = config.data_dir.join("index");
+        let index = tokio::task::spawn_blocking(move || ClauseIndex::open_or_create(&index_dir))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        let service = Service { store, index: Arc::new(index), limits: config.limits.clone() };
+        let caught_up = service.catch_up_index().await?;
+        if caught_up > 0 {
+            tracing::info!(documents = caught_up, "index caught up with the database");
+        }
+        Ok(service)
+    }
+
+    /// The storage adapter.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The parse limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Parses, stores and indexes an upload. A refused file stores nothing; a scanned PDF is
+    /// stored with status `needs_ocr` and no clauses.
+    pub async fn upload(
+        &self,
+        project_id: i64,
+        kind: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        scope: Option<&str>,
+    ) -> Result<UploadOutcome, ServiceError> {
+        self.store.project(project_id, scope).await?;
+        if bytes.len() as u64 > self.limits.max_bytes {
+            return Err(IngestError::TooLarge { size: bytes.len() as u64, limit: self.limits.max_bytes }.into());
+        }
+        let sha = sha256_hex(&bytes);
+        if let Some(existing) = self.store.find_duplicate(project_id, &sha).await? {
+            return Ok(UploadOutcome::Duplicate(existing));
+        }
+        let limits = self.limits.clone();
+        let name = file_name.to_string();
+        let (bytes, parsed) = tokio::task::spawn_blocking(move || {
+            let parsed = parse_document(&bytes, &name, &limits);
+            (bytes, parsed)
+        })
+        .await
+        .map_err(|e| ServiceError::Task(e.to_string()))?;
+        match parsed {
+            Ok(doc) => {
+                let view = self
+                    .store
+                    .add_document(project_id, kind, file_name, &bytes, &sha, UploadContent::Parsed(&doc))
+                    .await?;
+                // The database is committed; if indexing fails or the process dies now,
+                // the start-up catch-up indexes this document.
+                if let Err(e) = self.index_document(view.id).await {
+                    tracing::error!(document_id = view.id, error = %e, "indexing failed; will catch up on restart");
+                }
+                Ok(UploadOutcome::Stored(view))
+            }
+            Err(IngestError::NeedsOcr { pages }) => {
+                let view = self
+                    .store
+                    .add_document(project_id, kind, file_name, &bytes, &sha, UploadContent::NeedsOcr { pages, format: "pdf" })
+                    .await?;
+                Ok(UploadOutcome::NeedsOcr(view))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// (Re)indexes one document's clauses.
+    pub async fn index_document(&self, document_id: i64) -> Result<usize, ServiceError> {
+        let docs: Vec<IndexDoc> = self.store.clauses_for_index(document_id).await?.into_iter().map(to_index_doc).collect();
+        let n = docs.len();
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.index_documents(&docs))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        Ok(n)
+    }
+
+    /// Indexes every parsed document the index does not have yet (after a crash between
+    /// the database commit and the index commit). Returns the number of documents indexed.
+    pub async fn catch_up_index(&self) -> Result<usize, ServiceError> {
+        let index = self.index.clone();
+        let present = tokio::task::spawn_blocking(move || index.indexed_document_ids())
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        let mut count = 0;
+        for id in self.store.parsed_document_ids().await? {
+            if !present.contains(&id) && self.index_document(id).await? > 0 {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Drops the index and rebuilds it from the database. `progress(done, total)` is called
+    /// after each document.
+    pub async fn reindex(&self, mut progress: impl FnMut(usize, usize)) -> Result<usize, ServiceError> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.clear()).await.map_err(|e| ServiceError::Task(e.to_string()))??;
+        let ids = self.store.parsed_document_ids().await?;
+        let mut clauses = 0;
+        for (i, id) in ids.iter().enumerate() {
+            clauses += self.index_document(*id).await?;
+            progress(i + 1, ids.len());
+        }
+        Ok(clauses)
+    }
+
+    /// Full-text search. With a scope, only the agency's own documents are searched.
+    pub async fn search(&self, mut query: SearchQuery, scope: Option<&str>) -> Result<SearchResults, ServiceError> {
+        if let Some(agency) = scope {
+            query.filters.agency = Some(agency.to_string());
+        }
+        let index = self.index.clone();
+        let results = tokio::task::spawn_blocking(move || index.search(&query))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        Ok(results)
+    }
+}
+
+fn to_index_doc(c: ClauseForIndex) -> IndexDoc {
+    IndexDoc {
+        clause_id: c.clause_id,
+        document_id: c.document_id,
+        project_id: c.project_id,
+        agency: c.agency,
+        year: c.year,
+        method: c.method,
+        procurement_type: c.procurement_type,
+        section_kind: c.section_kind,
+        section: c.section,
+        page: c.page,
+        ordinal: c.ordinal,
+        text: c.text,
+    }
+}
