@@ -29,6 +29,11 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The router (for in-process tests with `tower::ServiceExt::oneshot`).
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
     /// The service behind the server (e.g. to load demo data before serving).
     pub fn service(&self) -> &Service {
         &self.service

@@ -2,6 +2,9 @@
 //! with the message on stderr.
 
 use crate::app::Application;
+use crate::check::{check_files, exit_code, FailOn};
+use crate::finding::Stage;
+use crate::rules::Rulebook;
 use crate::service::{parse_document, Config, Service, ServiceError, UploadOutcome};
 use crate::store::NewProject;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -68,6 +71,33 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Check documents against the rule library (nothing is stored). Exit 0: nothing at or
+    /// above --fail-on; 1: findings at or above it; 2: a file could not be checked.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Only rules that apply in this stage (pre 事前, mid 事中, post 事后).
+        #[arg(long, value_enum)]
+        stage: Option<StageArg>,
+        #[arg(long, value_enum, default_value_t = FailOnArg::Violation)]
+        fail_on: FailOnArg,
+        /// Load the rule library from this directory instead of the built-in one.
+        #[arg(long, env = "FAIRTENDER_RULES")]
+        rules: Option<PathBuf>,
+        /// Worker threads (default: available cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Inspect and test the rule library.
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+        /// Use the rule library in this directory instead of the built-in one.
+        #[arg(long, env = "FAIRTENDER_RULES", global = true)]
+        rules: Option<PathBuf>,
+    },
     /// Search clauses (each term is an exact substring; all terms must match).
     Search {
         query: String,
@@ -80,6 +110,43 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What `rules` does.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// One line per rule: id, category, severity, title.
+    List,
+    /// Everything about one rule.
+    Show { id: String },
+    /// Run every rule's must-hit and must-not-hit examples.
+    Test,
+    /// Check required fields, example counts, citations.
+    Lint,
+}
+
+/// Report formats of `check`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Html,
+}
+
+/// `--stage`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StageArg {
+    Pre,
+    Mid,
+    Post,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Violation,
+    Warning,
+    Never,
 }
 
 /// Output formats of `extract`.
@@ -169,6 +236,33 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             app.run_until_stopped().await.map_err(|e| CliError::Message(format!("server error: {e}")))?;
             Ok(0)
         }),
+        Command::Check { files, format, stage, fail_on, rules, jobs } => {
+            let book = load_rulebook(rules.as_deref())?;
+            let stage = stage.map(|s| match s {
+                StageArg::Pre => Stage::Pre,
+                StageArg::Mid => Stage::Mid,
+                StageArg::Post => Stage::Post,
+            });
+            let threads = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+            let report = check_files(&files, &book, stage, &cfg.limits, threads);
+            let rendered = match format {
+                ReportFormat::Text => crate::report::text::render(&report),
+                ReportFormat::Json => crate::report::json::render(&report),
+                ReportFormat::Html => crate::report::html::render(&report),
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(rendered.as_bytes());
+            for d in report.documents.iter().filter(|d| d.error.is_some()) {
+                eprintln!("error: {}: {}", d.file, d.error.as_deref().unwrap_or_default());
+            }
+            let fail_on = match fail_on {
+                FailOnArg::Violation => FailOn::Violation,
+                FailOnArg::Warning => FailOn::Warning,
+                FailOnArg::Never => FailOn::Never,
+            };
+            Ok(exit_code(&report, fail_on))
+        }
+        Command::Rules { action, rules } => rules_command(action, rules.as_deref()),
         Command::Import { dir, agency } => runtime()?.block_on(import(&cfg, &dir, &agency)),
         Command::Reindex => runtime()?.block_on(async {
             let service = Service::open(&cfg).await?;
@@ -193,6 +287,68 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             }
             Ok(0)
         }),
+    }
+}
+
+fn load_rulebook(dir: Option<&Path>) -> Result<Rulebook, CliError> {
+    match dir {
+        Some(d) => Rulebook::load_dir(d),
+        None => Rulebook::builtin(),
+    }
+    .map_err(|e| CliError::Message(e.to_string()))
+}
+
+fn rules_command(action: RulesAction, dir: Option<&Path>) -> Result<i32, CliError> {
+    let book = load_rulebook(dir)?;
+    let mut out = std::io::stdout().lock();
+    match action {
+        RulesAction::List => {
+            for r in book.rules() {
+                let _ = writeln!(out, "{}\t{}\t{}\t{}", r.id, r.category.as_str(), r.severity.as_str(), r.title);
+            }
+            let _ = writeln!(out, "{} rules, version {}", book.rules().len(), book.version());
+            Ok(0)
+        }
+        RulesAction::Show { id } => {
+            let r = book.rules().iter().find(|r| r.id.eq_ignore_ascii_case(&id))
+                .ok_or_else(|| CliError::Message(format!("no rule with id {id}")))?;
+            let _ = writeln!(out, "{} {}\ncategory: {} ({})\nseverity: {}\nstages: {}\nsections: {}\nmatcher: {}\nfile: {}",
+                r.id, r.title, r.category.as_str(), r.category.label_zh(), r.severity.as_str(),
+                r.stages.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                r.sections.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "), r.kind(), r.file);
+            let _ = writeln!(out, "message: {}\nsuggestion: {}", r.message, r.suggestion);
+            for b in &r.basis {
+                if b.text.is_empty() {
+                    let _ = writeln!(out, "basis: {} {}", b.law, b.article);
+                } else {
+                    let _ = writeln!(out, "basis: {} {}：“{}”", b.law, b.article, b.text);
+                }
+            }
+            for e in &r.examples.hit {
+                let _ = writeln!(out, "must hit  [{}] {}", e.section, e.text);
+            }
+            for e in &r.examples.miss {
+                let _ = writeln!(out, "must miss [{}] {}", e.section, e.text);
+            }
+            Ok(0)
+        }
+        RulesAction::Test => {
+            let failures = book.test_examples();
+            let examples: usize = book.rules().iter().map(|r| r.examples.hit.len() + r.examples.miss.len()).sum();
+            for f in &failures {
+                let _ = writeln!(out, "FAIL {} {}[{}] {}: {}", f.file, f.kind, f.index, f.text, f.reason);
+            }
+            let _ = writeln!(out, "{} rules, {} examples, {} failures", book.rules().len(), examples, failures.len());
+            Ok(if failures.is_empty() { 0 } else { 1 })
+        }
+        RulesAction::Lint => {
+            let issues = book.lint();
+            for i in &issues {
+                let _ = writeln!(out, "{}: {}: {}", i.file, i.rule, i.message);
+            }
+            let _ = writeln!(out, "{} rules, {} lint issues", book.rules().len(), issues.len());
+            Ok(if issues.is_empty() { 0 } else { 1 })
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! CI proves it with `cargo check --lib --no-default-features`.
 
 pub mod calendar;
+pub mod check;
 pub mod document;
 pub mod ingest;
 pub mod money;
@@ -15,6 +16,7 @@ pub mod quantity;
 pub mod rules;
 pub mod finding;
 pub mod report;
+pub mod records;
 
 #[cfg(feature = "server")]
 pub mod app;

@@ -1,0 +1,78 @@
+//! Checking files against the rule library: parse, segment, run the rules; many files in
+//! parallel on plain threads (the core stays synchronous).
+
+use crate::finding::{Finding, Severity, Stage};
+use crate::ingest::{self, Limits};
+use crate::report::{DocumentReport, Report};
+use crate::rules::Rulebook;
+use crate::segment::segment;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Checks in-memory bytes (the stateless API path).
+pub fn check_bytes(file: &str, bytes: &[u8], rulebook: &Rulebook, stage: Option<Stage>, limits: &Limits) -> DocumentReport {
+    match ingest::extract(bytes, Some(file), limits) {
+        Ok(extracted) => {
+            let doc = segment(&extracted);
+            let findings = rulebook.check(&doc, stage);
+            DocumentReport { file: file.to_string(), pages: doc.pages, clauses: doc.clauses.len(), findings, error: None }
+        }
+        Err(e) => DocumentReport { file: file.to_string(), pages: 0, clauses: 0, findings: Vec::new(), error: Some(e.to_string()) },
+    }
+}
+
+/// Checks `files` (paths as given, kept in the report) on up to `threads` threads; the report
+/// lists documents in the order given.
+pub fn check_files(files: &[PathBuf], rulebook: &Rulebook, stage: Option<Stage>, limits: &Limits, threads: usize) -> Report {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<DocumentReport>>> = Mutex::new(vec![None; files.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, files.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(i) else { break };
+                let name = path.display().to_string();
+                let report = match std::fs::read(path) {
+                    Ok(bytes) => check_bytes(&name, &bytes, rulebook, stage, limits),
+                    Err(e) => DocumentReport { file: name, pages: 0, clauses: 0, findings: Vec::new(), error: Some(e.to_string()) },
+                };
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some(report);
+                }
+            });
+        }
+    });
+    let documents = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
+    Report::new(rulebook, documents)
+}
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Violation,
+    Warning,
+    Never,
+}
+
+impl FailOn {
+    /// Whether `f` is at or above the threshold.
+    pub fn trips(self, f: &Finding) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::Violation => f.severity == Severity::Violation,
+            FailOn::Warning => matches!(f.severity, Severity::Violation | Severity::Warning),
+        }
+    }
+}
+
+/// Exit code for a report: 2 if any file failed, 1 if any finding trips `fail_on`, else 0.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    if report.documents.iter().any(|d| d.error.is_some()) {
+        2
+    } else if report.documents.iter().flat_map(|d| &d.findings).any(|f| fail_on.trips(f)) {
+        1
+    } else {
+        0
+    }
+}

@@ -1,0 +1,92 @@
+//! Full-text search through the API, and the index catching up after a crash.
+
+use crate::helpers::*;
+use axum::http::StatusCode;
+use fairtender::service::{parse_document, Config, Service};
+use fairtender::store::UploadContent;
+
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn search_finds_substrings_with_snippets_filters_and_facets() {
+    let app = spawn_app().await;
+    let p = app.project("QL-S1", "青岚市采购中心").await;
+    let r = app.upload(p, "tender_small.pdf", &fixture_bytes("tender_small.pdf")).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let doc_id = r.json["id"].as_i64().unwrap();
+
+    // A substring in the middle of words: exact-substring semantics.
+    let res = app.get(&format!("/api/v1/search?q={}", enc("成立年限"))).await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.json);
+    assert_eq!(res.json["total"], 1, "{:?}", res.json);
+    let hit = &res.json["hits"][0];
+    assert_eq!(hit["document_id"], doc_id);
+    assert_eq!(hit["page"], 1);
+    assert_eq!(hit["section_kind"], "qualification");
+    assert!(hit["snippet"].as_str().unwrap().contains("<mark>成立年限</mark>"), "{hit}");
+    assert_eq!(res.json["facets"]["section_kind"][0][0], "qualification");
+    assert_eq!(res.json["facets"]["agency"][0][0], "青岚市采购中心");
+
+    // Filters narrow; unknown section kinds are a 400 in JSON.
+    let tech = app.get(&format!("/api/v1/search?q={}&section_kind=technical", enc("成立年限"))).await;
+    assert_eq!(tech.json["total"], 0);
+    let bad = app.get("/api/v1/search?q=x&section_kind=nonsense").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.json["error"]["code"], "bad_request");
+    let year = app.get(&format!("/api/v1/search?q={}&year=2025", enc("交货地点"))).await;
+    assert_eq!(year.json["total"], 1);
+    let other_year = app.get(&format!("/api/v1/search?q={}&year=2019", enc("交货地点"))).await;
+    assert_eq!(other_year.json["total"], 0);
+    // Two terms must both occur in the clause.
+    let both = app.get(&format!("/api/v1/search?q={}", enc("交货地点 第二中学"))).await;
+    assert_eq!(both.json["total"], 1);
+    let none = app.get(&format!("/api/v1/search?q={}", enc("交货地点 南极洲"))).await;
+    assert_eq!(none.json["total"], 0);
+}
+
+#[tokio::test]
+async fn index_catches_up_with_documents_committed_before_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path().join("data"));
+    config.database_url = fresh_database(dir.path()).await;
+    let bytes = fixture_bytes("tender_small.pdf");
+    {
+        let service = Service::open(&config).await.unwrap();
+        let project = service
+            .store()
+            .create_project(&fairtender::store::NewProject {
+                project_no: "CRASH-1".into(),
+                name: "崩溃恢复".into(),
+                purchaser: "青岚市第二中学".into(),
+                agency: "青岚市采购中心".into(),
+                method: "公开招标".into(),
+                procurement_type: "goods".into(),
+                budget: fairtender::money::Fen(100),
+                publish_date: None,
+                deadline: None,
+            })
+            .await
+            .unwrap();
+        // The database commit happens, then the process "dies" before indexing.
+        let doc = parse_document(&bytes, "tender_small.pdf", service.limits()).unwrap();
+        let sha = fairtender::service::sha256_hex(&bytes);
+        service
+            .store()
+            .add_document(project.id, "tender", "tender_small.pdf", &bytes, &sha, UploadContent::Parsed(&doc))
+            .await
+            .unwrap();
+        let before = service.search(fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }, None).await.unwrap();
+        assert_eq!(before.total, 0, "not indexed yet");
+    }
+    // Restart: the index catches up from the database.
+    let service = Service::open(&config).await.unwrap();
+    let after = service.search(fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }, None).await.unwrap();
+    assert_eq!(after.total, 1);
+    // A full reindex gives the same answer.
+    let clauses = service.reindex(|_, _| {}).await.unwrap();
+    assert!(clauses > 20);
+    let again = service.search(fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }, None).await.unwrap();
+    assert_eq!(again.total, 1);
+}
