@@ -98,6 +98,45 @@ pub enum Command {
         #[arg(long, env = "FAIRTENDER_RULES", global = true)]
         rules: Option<PathBuf>,
     },
+    /// Import challenge/complaint registers (CSV in UTF-8 or GB18030, or XLSX). Every row is
+    /// validated first; nothing is written if any row is rejected, unless --skip-invalid.
+    ImportRecords {
+        #[arg(long)]
+        projects: Option<PathBuf>,
+        #[arg(long)]
+        challenges: Option<PathBuf>,
+        #[arg(long)]
+        complaints: Option<PathBuf>,
+        /// Import the valid rows and report the rejected ones.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Challenge/complaint figures (事后督查): counts, change, rate per 100 projects, upheld
+    /// share, late items, the link to review findings.
+    Metrics {
+        #[arg(long)]
+        from: Option<i32>,
+        #[arg(long)]
+        to: Option<i32>,
+        #[arg(long, value_enum, default_value_t = ByArg::Year)]
+        by: ByArg,
+        #[arg(long, value_enum)]
+        group: Option<GroupArg>,
+        #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
+        format: MetricsFormat,
+        /// Reference date for items still awaiting a reply or decision (default: today).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Write to this file instead of stdout (needed for xlsx on a terminal).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Overdue replies/decisions and process-check flags over the stored registers.
+    RecordChecks {
+        /// Reference date (default: today).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Search clauses (each term is an exact substring; all terms must match).
     Search {
         query: String,
@@ -123,6 +162,62 @@ pub enum RulesAction {
     Test,
     /// Check required fields, example counts, citations.
     Lint,
+}
+
+/// `metrics --by`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ByArg {
+    Year,
+    Quarter,
+    Month,
+}
+
+/// `metrics --group`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GroupArg {
+    Agency,
+    Purchaser,
+    Category,
+    Method,
+}
+
+/// `metrics --format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MetricsFormat {
+    Text,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// Builds a metrics query; the year range defaults to the years present in the data.
+pub fn metrics_query(
+    from: Option<i32>,
+    to: Option<i32>,
+    by: ByArg,
+    group: Option<GroupArg>,
+    as_of: Option<chrono::NaiveDate>,
+) -> crate::records::MetricsQuery {
+    use crate::records::{GroupBy, Granularity};
+    use chrono::Datelike;
+    let this_year = chrono::Utc::now().year();
+    crate::records::MetricsQuery {
+        from_year: from.unwrap_or(to.unwrap_or(this_year) - 1),
+        to_year: to.unwrap_or(this_year),
+        by: match by {
+            ByArg::Year => Granularity::Year,
+            ByArg::Quarter => Granularity::Quarter,
+            ByArg::Month => Granularity::Month,
+        },
+        group: match group {
+            None => GroupBy::None,
+            Some(GroupArg::Agency) => GroupBy::Agency,
+            Some(GroupArg::Purchaser) => GroupBy::Purchaser,
+            Some(GroupArg::Category) => GroupBy::Category,
+            Some(GroupArg::Method) => GroupBy::Method,
+        },
+        as_of: Some(as_of.unwrap_or_else(|| chrono::Utc::now().date_naive())),
+    }
 }
 
 /// Report formats of `check`.
@@ -209,6 +304,7 @@ fn config(g: &GlobalOpts) -> Config {
     c.limits.max_bytes = g.max_file_mb.saturating_mul(1024 * 1024);
     c.limits.max_pages = g.max_pages;
     c.limits.time_limit = std::time::Duration::from_secs(g.parse_timeout);
+    c.rules_dir = std::env::var_os("FAIRTENDER_RULES").map(PathBuf::from);
     c
 }
 
@@ -263,6 +359,64 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             Ok(exit_code(&report, fail_on))
         }
         Command::Rules { action, rules } => rules_command(action, rules.as_deref()),
+        Command::ImportRecords { projects, challenges, complaints, skip_invalid } => runtime()?.block_on(async {
+            let named = |p: Option<PathBuf>| -> Result<Option<(String, Vec<u8>)>, CliError> {
+                p.map(|p| Ok((p.display().to_string(), read_file(&p)?))).transpose()
+            };
+            let files = crate::records::ImportFiles {
+                projects: named(projects)?,
+                challenges: named(challenges)?,
+                complaints: named(complaints)?,
+            };
+            if files.projects.is_none() && files.challenges.is_none() && files.complaints.is_none() {
+                return Err(CliError::Message("nothing to import: give --projects, --challenges and/or --complaints".into()));
+            }
+            let service = Service::open(&cfg).await?;
+            let out = service.import_records(files, skip_invalid).await?;
+            for r in &out.rejected {
+                eprintln!("{}:{}: {}: {}", r.file, r.row, r.id.as_deref().unwrap_or("-"), r.message);
+            }
+            for f in &out.flags {
+                println!("flag {} {} {}: {}", f.check, f.record_id, f.name, f.message);
+            }
+            match &out.written {
+                Some(w) => {
+                    println!(
+                        "imported {} projects, {} challenges, {} complaints; {} rows already present; {} rejected; {} flags",
+                        w.projects, w.challenges, w.complaints, out.unchanged, out.rejected.len(), out.flags.len()
+                    );
+                    Ok(if out.rejected.is_empty() { 0 } else { 1 })
+                }
+                None => Err(CliError::Message(format!(
+                    "import refused: {} rejected rows, nothing written (use --skip-invalid to import the valid rows)",
+                    out.rejected.len()
+                ))),
+            }
+        }),
+        Command::Metrics { from, to, by, group, format, as_of, output } => runtime()?.block_on(async {
+            let service = Service::open(&cfg).await?;
+            let report = service.metrics(metrics_query(from, to, by, group, as_of)).await?;
+            let bytes = match format {
+                MetricsFormat::Text => crate::records::report::to_text(&report).into_bytes(),
+                MetricsFormat::Json => crate::records::report::to_json(&report).into_bytes(),
+                MetricsFormat::Csv => crate::records::report::to_csv(&report).into_bytes(),
+                MetricsFormat::Xlsx => crate::records::report::to_xlsx(&report).map_err(|e| CliError::Message(format!("xlsx: {e}")))?,
+            };
+            match output {
+                Some(p) => std::fs::write(&p, bytes).map_err(|source| CliError::Io { path: p, source })?,
+                None => {
+                    let _ = std::io::stdout().lock().write_all(&bytes);
+                }
+            }
+            Ok(0)
+        }),
+        Command::RecordChecks { today } => runtime()?.block_on(async {
+            let service = Service::open(&cfg).await?;
+            let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let v = service.record_checks(today).await?;
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            Ok(0)
+        }),
         Command::Import { dir, agency } => runtime()?.block_on(import(&cfg, &dir, &agency)),
         Command::Reindex => runtime()?.block_on(async {
             let service = Service::open(&cfg).await?;

@@ -2,6 +2,8 @@
 //! layer and the CLI both drive this; neither talks to the database or the index directly.
 
 use crate::document::SegmentedDocument;
+use crate::finding::{Finding, Stage};
+use crate::rules::Rulebook;
 use crate::ingest::{self, IngestError, Limits};
 use crate::segment::segment;
 use crate::store::{ClauseForIndex, DocumentView, Store, StoreError, UploadContent};
@@ -18,12 +20,14 @@ pub struct Config {
     /// `None`: SQLite in `data_dir`.
     pub database_url: Option<String>,
     pub limits: Limits,
+    /// A rule library directory; `None`: the built-in library.
+    pub rules_dir: Option<PathBuf>,
 }
 
 impl Config {
     /// The default configuration rooted at `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
-        Config { data_dir: data_dir.into(), database_url: None, limits: Limits::default() }
+        Config { data_dir: data_dir.into(), database_url: None, limits: Limits::default(), rules_dir: None }
     }
 
     /// The database URL in effect.
@@ -48,6 +52,8 @@ pub enum ServiceError {
     Invalid(String),
     #[error("background task failed: {0}")]
     Task(String),
+    #[error("rule library failed to load")]
+    Rules(#[from] crate::rules::RuleError),
     #[error("cannot create data directory {path}")]
     DataDir { path: PathBuf, #[source] source: std::io::Error },
 }
@@ -68,6 +74,7 @@ pub enum UploadOutcome {
 pub struct Service {
     store: Store,
     index: Arc<ClauseIndex>,
+    rulebook: Arc<Rulebook>,
     limits: Limits,
 }
 
@@ -88,12 +95,16 @@ impl Service {
     pub async fn open(config: &Config) -> Result<Service, ServiceError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })?;
+        let rulebook = match &config.rules_dir {
+            Some(dir) => Rulebook::load_dir(dir)?,
+            None => Rulebook::builtin()?,
+        };
         let store = Store::connect(&config.database_url(), &config.data_dir.join("blobs")).await?;
         let index_dir = config.data_dir.join("index");
         let index = tokio::task::spawn_blocking(move || ClauseIndex::open_or_create(&index_dir))
             .await
             .map_err(|e| ServiceError::Task(e.to_string()))??;
-        let service = Service { store, index: Arc::new(index), limits: config.limits.clone() };
+        let service = Service { store, index: Arc::new(index), rulebook: Arc::new(rulebook), limits: config.limits.clone() };
         let caught_up = service.catch_up_index().await?;
         if caught_up > 0 {
             tracing::info!(documents = caught_up, "index caught up with the database");
@@ -104,6 +115,11 @@ impl Service {
     /// The storage adapter.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The rule library in use.
+    pub fn rulebook(&self) -> &Arc<Rulebook> {
+        &self.rulebook
     }
 
     /// The parse limits.
@@ -131,18 +147,22 @@ impl Service {
         }
         let limits = self.limits.clone();
         let name = file_name.to_string();
+        let rulebook = self.rulebook.clone();
+        // Documents are checked on upload with every stage's rules (事前 by default: a new
+        // upload is a draft or a new version); findings belong to this version and rule set.
         let (bytes, parsed) = tokio::task::spawn_blocking(move || {
-            let parsed = parse_document(&bytes, &name, &limits);
+            let parsed = parse_document(&bytes, &name, &limits).map(|doc| {
+                let findings: Vec<Finding> = rulebook.check(&doc, None::<Stage>);
+                (doc, findings)
+            });
             (bytes, parsed)
         })
         .await
         .map_err(|e| ServiceError::Task(e.to_string()))?;
         match parsed {
-            Ok(doc) => {
-                let view = self
-                    .store
-                    .add_document(project_id, kind, file_name, &bytes, &sha, UploadContent::Parsed(&doc))
-                    .await?;
+            Ok((doc, findings)) => {
+                let content = UploadContent::Parsed { doc: &doc, findings: &findings, rulebook_version: self.rulebook.version() };
+                let view = self.store.add_document(project_id, kind, file_name, &bytes, &sha, content).await?;
                 // The database is committed; if indexing fails or the process dies now,
                 // the start-up catch-up indexes this document.
                 if let Err(e) = self.index_document(view.id).await {
@@ -229,5 +249,73 @@ fn to_index_doc(c: ClauseForIndex) -> IndexDoc {
         page: c.page,
         ordinal: c.ordinal,
         text: c.text,
+    }
+}
+
+/// The result of a register import.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecordImport {
+    /// What was written; `None` when rejected rows blocked an all-or-nothing import.
+    pub written: Option<crate::record_store::ImportSummary>,
+    /// Rows refused, with file, row, id and reason.
+    pub rejected: Vec<crate::records::RejectedRow>,
+    /// Rows whose id is already stored (re-import): left unchanged.
+    pub unchanged: usize,
+    /// Statutory-period breaches of the imported rows (imported and flagged).
+    pub flags: Vec<crate::records::ProcessFlag>,
+}
+
+impl Service {
+    /// Validates every row of a register import, then writes all of it, or (with
+    /// `skip_invalid`) the valid rows only. Re-importing the same files changes nothing.
+    pub async fn import_records(&self, files: crate::records::ImportFiles, skip_invalid: bool) -> Result<RecordImport, ServiceError> {
+        use crate::records::RejectReason;
+        let stored = crate::record_store::load(self.store.db()).await?;
+        let known = crate::record_store::known(&stored);
+        let plan = tokio::task::spawn_blocking(move || crate::records::parse_import(files, &known))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))?;
+        let (unchanged, rejected): (Vec<_>, Vec<_>) =
+            plan.rejected.iter().cloned().partition(|r| matches!(r.reason, RejectReason::AlreadyExists));
+        let written = if rejected.is_empty() || skip_invalid {
+            Some(crate::record_store::write(self.store.db(), &plan).await?)
+        } else {
+            None
+        };
+        Ok(RecordImport { written, rejected, unchanged: unchanged.len(), flags: plan.flags })
+    }
+
+    /// Links a challenge to a clause it targets.
+    pub async fn link_challenge_clause(&self, challenge_id: &str, clause_id: i64) -> Result<(), ServiceError> {
+        Ok(crate::record_store::link_clause(self.store.db(), challenge_id, clause_id).await?)
+    }
+
+    /// Challenge/complaint statistics over the stored registers and the review activity.
+    pub async fn metrics(&self, q: crate::records::MetricsQuery) -> Result<crate::records::MetricsReport, ServiceError> {
+        let records = crate::record_store::load(self.store.db()).await?;
+        let links = crate::record_store::links(self.store.db()).await?;
+        let pre = crate::record_store::pre_stage(self.store.db()).await?;
+        tokio::task::spawn_blocking(move || {
+            let input = crate::records::MetricsInput {
+                projects: &records.projects,
+                challenges: &records.challenges,
+                complaints: &records.complaints,
+                links: &links,
+                pre_stage: &pre,
+            };
+            crate::records::metrics(&input, &q)
+        })
+        .await
+        .map_err(|e| ServiceError::Task(e.to_string()))
+    }
+
+    /// Overdue replies and decisions as of `today`, and the process checks over all records.
+    pub async fn record_checks(&self, today: chrono::NaiveDate) -> Result<serde_json::Value, ServiceError> {
+        let r = crate::record_store::load(self.store.db()).await?;
+        let dl = crate::records::Deadlines::new(crate::calendar::WorkCalendar::builtin());
+        let (overdue, uncertain) = crate::records::overdue(&dl, &r.challenges, &r.complaints, today);
+        let mut flags = crate::records::check_all(&dl, &r.projects, &r.challenges, &r.complaints);
+        flags.extend(crate::records::repeat_patterns(&r.projects, &r.challenges, 365, 3));
+        Ok(serde_json::json!({ "today": today, "overdue": overdue, "uncertain": uncertain, "flags": flags }))
     }
 }

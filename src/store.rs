@@ -5,7 +5,8 @@
 use crate::document::SegmentedDocument;
 use crate::money::Fen;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{agency, clause, document, project};
+use crate::finding::Finding;
+use entity::{agency, clause, document, finding, project};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -129,6 +130,9 @@ pub struct DocumentView {
     pub status: String,
     pub error: Option<String>,
     pub clauses: u64,
+    pub findings: u64,
+    /// The rule-set version the findings were produced with.
+    pub rulebook_version: Option<String>,
     pub uploaded_at: DateTime<Utc>,
 }
 
@@ -146,9 +150,52 @@ pub struct ClauseView {
     pub text: String,
 }
 
+/// A finding as stored: the checker's finding plus its id, clause and review status.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub clause_ordinal: i32,
+    pub rulebook_version: String,
+    pub status: String,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+fn stored_finding(m: finding::Model) -> Option<StoredFinding> {
+    use crate::document::SectionKind;
+    use crate::finding::{Category, Severity, Stage};
+    let severity = match m.severity.as_str() {
+        "violation" => Severity::Violation,
+        "warning" => Severity::Warning,
+        _ => Severity::Notice,
+    };
+    Some(StoredFinding {
+        id: m.id,
+        clause_ordinal: m.clause_ordinal,
+        rulebook_version: m.rulebook_version,
+        status: m.status,
+        finding: Finding {
+            rule: m.rule_id,
+            category: Category::parse(&m.category)?,
+            severity,
+            stage: Stage::parse(&m.stage)?,
+            page: m.page.max(0) as u32,
+            section: m.section,
+            section_kind: SectionKind::parse(&m.section_kind)?,
+            start: m.start_offset.max(0) as usize,
+            end: m.end_offset.max(0) as usize,
+            quote: m.quote,
+            clause: m.clause_text,
+            message: m.message,
+            basis: serde_json::from_str(&m.basis).unwrap_or_default(),
+            suggestion: m.suggestion,
+        },
+    })
+}
+
 /// What to store for an upload: either a parsed document or a document that needs OCR.
 pub enum UploadContent<'a> {
-    Parsed(&'a SegmentedDocument),
+    Parsed { doc: &'a SegmentedDocument, findings: &'a [Finding], rulebook_version: &'a str },
     NeedsOcr { pages: u32, format: &'a str },
 }
 
@@ -313,8 +360,12 @@ impl Store {
             .count(&txn)
             .await? as i32
             + 1;
+        let rulebook_version = match &content {
+            UploadContent::Parsed { rulebook_version, .. } => Some(rulebook_version.to_string()),
+            UploadContent::NeedsOcr { .. } => None,
+        };
         let (pages, format, status, sections, error) = match &content {
-            UploadContent::Parsed(doc) => (
+            UploadContent::Parsed { doc, .. } => (
                 doc.pages as i32,
                 format_name(doc),
                 "parsed",
@@ -342,11 +393,12 @@ impl Store {
             error: Set(error),
             sections: Set(sections),
             uploaded_at: Set(now()),
+            rulebook_version: Set(rulebook_version),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        if let UploadContent::Parsed(doc) = content {
+        if let UploadContent::Parsed { doc, findings, rulebook_version } = content {
             let rows: Vec<clause::ActiveModel> = doc
                 .clauses
                 .iter()
@@ -366,6 +418,35 @@ impl Store {
             for chunk in rows.chunks(INSERT_CHUNK) {
                 clause::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
             }
+            let created = now();
+            let rows: Vec<finding::ActiveModel> = findings
+                .iter()
+                .map(|f| finding::ActiveModel {
+                    document_id: Set(doc_model.id),
+                    clause_ordinal: Set(clause_ordinal_of(doc, f.start)),
+                    rulebook_version: Set(rulebook_version.to_string()),
+                    rule_id: Set(f.rule.clone()),
+                    category: Set(f.category.as_str().to_string()),
+                    severity: Set(f.severity.as_str().to_string()),
+                    stage: Set(f.stage.as_str().to_string()),
+                    page: Set(f.page as i32),
+                    section: Set(f.section.clone()),
+                    section_kind: Set(f.section_kind.as_str().to_string()),
+                    start_offset: Set(f.start as i64),
+                    end_offset: Set(f.end as i64),
+                    quote: Set(f.quote.clone()),
+                    clause_text: Set(f.clause.clone()),
+                    message: Set(f.message.clone()),
+                    basis: Set(serde_json::to_string(&f.basis).unwrap_or_else(|_| "[]".into())),
+                    suggestion: Set(f.suggestion.clone()),
+                    status: Set("open".into()),
+                    created_at: Set(created),
+                    ..Default::default()
+                })
+                .collect();
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                finding::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+            }
         }
         txn.commit().await?;
         self.document_view(doc_model).await
@@ -373,6 +454,7 @@ impl Store {
 
     async fn document_view(&self, d: document::Model) -> Result<DocumentView, StoreError> {
         let clauses = clause::Entity::find().filter(clause::Column::DocumentId.eq(d.id)).count(&self.db).await?;
+        let findings = finding::Entity::find().filter(finding::Column::DocumentId.eq(d.id)).count(&self.db).await?;
         Ok(DocumentView {
             id: d.id,
             project_id: d.project_id,
@@ -386,6 +468,8 @@ impl Store {
             status: d.status,
             error: d.error,
             clauses,
+            findings,
+            rulebook_version: d.rulebook_version,
             uploaded_at: d.uploaded_at,
         })
     }
@@ -449,6 +533,18 @@ impl Store {
         Ok((d.file_name, self.blobs.get(&d.sha256)?))
     }
 
+    /// The stored findings of a document, in position order.
+    pub async fn findings(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<StoredFinding>, StoreError> {
+        self.document_row(document_id, scope).await?;
+        let rows = finding::Entity::find()
+            .filter(finding::Column::DocumentId.eq(document_id))
+            .order_by_asc(finding::Column::StartOffset)
+            .order_by_asc(finding::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().filter_map(stored_finding).collect())
+    }
+
     /// Ids of every parsed document (the ones that belong in the index).
     pub async fn parsed_document_ids(&self) -> Result<Vec<i64>, StoreError> {
         let rows = document::Entity::find()
@@ -502,6 +598,12 @@ impl Store {
         let rows = project::Entity::find().filter(project::Column::AgencyId.eq(a.id)).all(&self.db).await?;
         Ok(rows.into_iter().map(|p| p.id).collect())
     }
+}
+
+/// The ordinal of the clause containing char offset `start` (clauses are in text order).
+fn clause_ordinal_of(doc: &SegmentedDocument, start: usize) -> i32 {
+    let i = doc.clauses.partition_point(|c| c.end <= start);
+    doc.clauses.get(i).map(|c| c.ordinal as i32).unwrap_or(-1)
 }
 
 fn format_name(doc: &SegmentedDocument) -> String {

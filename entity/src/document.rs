@@ -25,6 +25,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub sections: String,
     pub uploaded_at: DateTimeUtc,
+    /// The rule-set version the stored findings were produced with (added by migration 2).
+    pub rulebook_version: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -33,6 +35,8 @@ pub enum Relation {
     Project,
     #[sea_orm(has_many = "super::clause::Entity")]
     Clause,
+    #[sea_orm(has_many = "super::finding::Entity")]
+    Finding,
 }
 
 impl Related<super::project::Entity> for Entity {
@@ -44,6 +48,12 @@ impl Related<super::project::Entity> for Entity {
 impl Related<super::clause::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Clause.def()
+    }
+}
+
+impl Related<super::finding::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Finding.def()
     }
 }
 

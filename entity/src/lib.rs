@@ -1,6 +1,11 @@
 //! sea-orm entities; one module per table, mirroring the `migration` crate.
 
 pub mod agency;
+pub mod challenge;
+pub mod challenge_clause;
 pub mod clause;
+pub mod complaint;
 pub mod document;
+pub mod finding;
 pub mod project;
+pub mod record_project;

@@ -3,7 +3,9 @@
 //! `cargo bench -p fairtender-index --bench search`
 //!
 //! Env: `FAIRTENDER_BENCH_CLAUSES` (default 1,000,000), `FAIRTENDER_BENCH_DIR` (default: a fresh
-//! directory under the system temp dir, removed at the end).
+//! directory under the system temp dir, removed at the end), `FAIRTENDER_BENCH_REUSE=1` (with
+//! `FAIRTENDER_BENCH_DIR`: keep an existing index of the right size and only run the queries),
+//! `FAIRTENDER_BENCH_SEARCH_THREADS` (default 1).
 //!
 //! Prints build time, throughput, on-disk size, per-kind query latency percentiles (end to end:
 //! query + count + facets + top 20 + stored-doc fetch + snippets) and peak RSS.
@@ -11,14 +13,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fairtender_index::{ClauseIndex, Filters, IndexDoc, SearchQuery};
+use fairtender_index::{ClauseIndex, Filters, IndexDoc, IndexOptions, SearchQuery};
 
 /// Clauses per document (so re-indexing and document filters look realistic).
 const CLAUSES_PER_DOC: usize = 40;
 /// Clauses per `index_documents` call (one commit each).
 const COMMIT_EVERY: usize = 50_000;
 // Batches must hold whole documents: index_documents replaces every document it sees.
-const _: () = assert!(COMMIT_EVERY % CLAUSES_PER_DOC == 0);
+const _: () = assert!(COMMIT_EVERY.is_multiple_of(CLAUSES_PER_DOC));
 
 /// splitmix64: tiny deterministic PRNG, good enough for synthetic text.
 struct Rng(u64);
@@ -43,24 +45,93 @@ impl Rng {
 }
 
 const CITIES: &[&str] = &[
-    "北京市", "上海市", "广州市", "深圳市", "杭州市", "南京市", "成都市", "武汉市", "西安市", "重庆市",
-    "天津市", "苏州市", "长沙市", "郑州市", "青岛市", "济南市", "合肥市", "福州市", "厦门市", "昆明市",
-    "南宁市", "贵阳市", "兰州市", "太原市", "石家庄市", "哈尔滨市", "长春市", "沈阳市", "大连市", "宁波市",
+    "北京市",
+    "上海市",
+    "广州市",
+    "深圳市",
+    "杭州市",
+    "南京市",
+    "成都市",
+    "武汉市",
+    "西安市",
+    "重庆市",
+    "天津市",
+    "苏州市",
+    "长沙市",
+    "郑州市",
+    "青岛市",
+    "济南市",
+    "合肥市",
+    "福州市",
+    "厦门市",
+    "昆明市",
+    "南宁市",
+    "贵阳市",
+    "兰州市",
+    "太原市",
+    "石家庄市",
+    "哈尔滨市",
+    "长春市",
+    "沈阳市",
+    "大连市",
+    "宁波市",
 ];
 const AGENCIES: &[&str] = &[
-    "市财政局", "市卫生健康委员会", "市教育局", "区人民医院", "市公安局", "市交通运输局", "县农业农村局",
-    "市住房和城乡建设局", "区政务服务中心", "市生态环境局", "市水务局", "市体育局",
+    "市财政局",
+    "市卫生健康委员会",
+    "市教育局",
+    "区人民医院",
+    "市公安局",
+    "市交通运输局",
+    "县农业农村局",
+    "市住房和城乡建设局",
+    "区政务服务中心",
+    "市生态环境局",
+    "市水务局",
+    "市体育局",
 ];
-const METHODS: &[&str] = &["公开招标", "邀请招标", "竞争性谈判", "竞争性磋商", "询价", "单一来源"];
+const METHODS: &[&str] = &[
+    "公开招标",
+    "邀请招标",
+    "竞争性谈判",
+    "竞争性磋商",
+    "询价",
+    "单一来源",
+];
 const TYPES: &[&str] = &["货物", "工程", "服务"];
-const KINDS: &[&str] = &["资格要求", "评分标准", "技术要求", "商务条款", "合同条款", "投标须知"];
+const KINDS: &[&str] = &[
+    "资格要求",
+    "评分标准",
+    "技术要求",
+    "商务条款",
+    "合同条款",
+    "投标须知",
+];
 const GOODS: &[&str] = &[
-    "办公设备", "医疗器械", "信息化系统", "物业管理服务", "车辆", "教学仪器", "网络安全设备", "家具",
-    "食堂食材", "绿化养护服务", "监控设备", "空调设备", "图书资料", "软件开发服务",
+    "办公设备",
+    "医疗器械",
+    "信息化系统",
+    "物业管理服务",
+    "车辆",
+    "教学仪器",
+    "网络安全设备",
+    "家具",
+    "食堂食材",
+    "绿化养护服务",
+    "监控设备",
+    "空调设备",
+    "图书资料",
+    "软件开发服务",
 ];
 const CERTS: &[&str] = &[
-    "ISO9001质量管理体系认证", "ISO14001环境管理体系认证", "ISO45001职业健康安全管理体系认证",
-    "CMMI5级认证", "信息安全服务资质", "安全生产许可证", "建筑业企业资质证书", "AAA级信用等级证书",
+    "ISO9001质量管理体系认证",
+    "ISO14001环境管理体系认证",
+    "ISO45001职业健康安全管理体系认证",
+    "CMMI5级认证",
+    "信息安全服务资质",
+    "安全生产许可证",
+    "建筑业企业资质证书",
+    "AAA级信用等级证书",
 ];
 
 /// Clause templates; `{city}`, `{n}`, `{m}`, `{goods}`, `{cert}`, `{agency}` are filled in.
@@ -93,7 +164,9 @@ fn fill(template: &str, rng: &mut Rng, out: &mut String) {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
         match &rest[open + 1..open + close] {
             "city" => out.push_str(rng.pick(CITIES)),
             "agency" => out.push_str(rng.pick(AGENCIES)),
@@ -114,7 +187,11 @@ fn make_clause(i: usize, rng: &mut Rng) -> IndexDoc {
     let mut doc_rng = Rng(doc as u64 ^ 0xD0C5);
     let mut text = String::with_capacity(256);
     for _ in 0..1 + rng.below(3) {
-        let template = if rng.chance(1) { RARE } else { rng.pick(TEMPLATES) };
+        let template = if rng.chance(1) {
+            RARE
+        } else {
+            rng.pick(TEMPLATES)
+        };
         fill(template, rng, &mut text);
     }
     IndexDoc {
@@ -134,7 +211,9 @@ fn make_clause(i: usize, rng: &mut Rng) -> IndexDoc {
 }
 
 fn dir_size(path: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
     entries
         .flatten()
         .map(|e| match e.metadata() {
@@ -151,38 +230,96 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// On-CPU time of the calling thread (first field of /proc/thread-self/schedstat, ns). Unlike
+/// wall time it does not grow when other processes compete for the cores.
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
 struct Case {
     kind: &'static str,
     query: SearchQuery,
 }
 
 fn q(text: &str, filters: Filters) -> SearchQuery {
-    SearchQuery { q: text.into(), filters, limit: 20, offset: 0 }
+    SearchQuery {
+        q: text.into(),
+        filters,
+        limit: 20,
+        offset: 0,
+    }
 }
 
 fn cases() -> Vec<Case> {
     let mut rng = Rng(42);
     let mut cases = Vec::new();
-    let common = ["注册", "投标", "合同", "服务", "资质", "证明", "本地", "验收", "分支", "得分"];
-    let phrase4 = ["注册资本", "分支机构", "本地注册", "质量管理", "履约保证", "售后服务", "同类项目", "技术方案"];
-    let multi = ["本地 注册", "注册资本 验资报告", "ISO9001 认证", "分支机构 营业执照", "业绩 合同复印件", "价格分 满分"];
+    let common = [
+        "注册", "投标", "合同", "服务", "资质", "证明", "本地", "验收", "分支", "得分",
+    ];
+    let phrase4 = [
+        "注册资本",
+        "分支机构",
+        "本地注册",
+        "质量管理",
+        "履约保证",
+        "售后服务",
+        "同类项目",
+        "技术方案",
+    ];
+    let multi = [
+        "本地 注册",
+        "注册资本 验资报告",
+        "ISO9001 认证",
+        "分支机构 营业执照",
+        "业绩 合同复印件",
+        "价格分 满分",
+    ];
     for k in 0..40 {
-        cases.push(Case { kind: "common 2-char", query: q(common[k % common.len()], Filters::default()) });
-        cases.push(Case { kind: "4-char phrase", query: q(phrase4[k % phrase4.len()], Filters::default()) });
+        cases.push(Case {
+            kind: "common 2-char",
+            query: q(common[k % common.len()], Filters::default()),
+        });
+        cases.push(Case {
+            kind: "4-char phrase",
+            query: q(phrase4[k % phrase4.len()], Filters::default()),
+        });
         // Rare: the 1-in-2,000 clause with a specific city, or an exact budget figure.
         let rare = if k % 2 == 0 {
             format!("{}本地纳税大户", rng.pick(CITIES))
         } else {
             format!("不少于{}万元", (rng.below(200) + 1) * 50)
         };
-        cases.push(Case { kind: "rare phrase", query: q(&rare, Filters::default()) });
+        cases.push(Case {
+            kind: "rare phrase",
+            query: q(&rare, Filters::default()),
+        });
         let filters = match k % 3 {
-            0 => Filters { agency: Some(rng.pick(AGENCIES).into()), ..Default::default() },
-            1 => Filters { year: Some(2018 + rng.below(8) as i64), method: Some(rng.pick(METHODS).into()), ..Default::default() },
-            _ => Filters { procurement_type: Some(rng.pick(TYPES).into()), section_kind: Some(rng.pick(KINDS).into()), ..Default::default() },
+            0 => Filters {
+                agency: Some(rng.pick(AGENCIES).into()),
+                ..Default::default()
+            },
+            1 => Filters {
+                year: Some(2018 + rng.below(8) as i64),
+                method: Some(rng.pick(METHODS).into()),
+                ..Default::default()
+            },
+            _ => Filters {
+                procurement_type: Some(rng.pick(TYPES).into()),
+                section_kind: Some(rng.pick(KINDS).into()),
+                ..Default::default()
+            },
         };
-        cases.push(Case { kind: "phrase + filter", query: q(phrase4[k % phrase4.len()], filters) });
-        cases.push(Case { kind: "multi-term", query: q(multi[k % multi.len()], Filters::default()) });
+        cases.push(Case {
+            kind: "phrase + filter",
+            query: q(phrase4[k % phrase4.len()], filters),
+        });
+        cases.push(Case {
+            kind: "multi-term",
+            query: q(multi[k % multi.len()], Filters::default()),
+        });
     }
     cases
 }
@@ -199,19 +336,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
 
-fn main() {
-    let n: usize = std::env::var("FAIRTENDER_BENCH_CLAUSES")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
-    let (dir, remove_after): (PathBuf, bool) = match std::env::var("FAIRTENDER_BENCH_DIR") {
-        Ok(d) => (PathBuf::from(d), false),
-        Err(_) => (std::env::temp_dir().join(format!("fairtender-bench-{}", std::process::id())), true),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    println!("fairtender-index search bench: {n} clauses, index dir {}", dir.display());
-
-    let index = ClauseIndex::open_or_create(&dir).expect("open index");
+fn build(index: &ClauseIndex, n: usize) {
     let mut rng = Rng(7);
     let start = Instant::now();
     let mut text_bytes = 0usize;
@@ -241,55 +366,125 @@ fn main() {
         text_bytes as f64 / 1e6,
         text_bytes / n.max(1) / 3
     );
+}
+
+fn main() {
+    let n: usize = std::env::var("FAIRTENDER_BENCH_CLAUSES")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
+    let (dir, remove_after): (PathBuf, bool) = match std::env::var("FAIRTENDER_BENCH_DIR") {
+        Ok(d) => (PathBuf::from(d), false),
+        Err(_) => (
+            std::env::temp_dir().join(format!("fairtender-bench-{}", std::process::id())),
+            true,
+        ),
+    };
+    let reuse = std::env::var("FAIRTENDER_BENCH_REUSE").is_ok_and(|v| v == "1") && !remove_after;
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let search_threads = std::env::var("FAIRTENDER_BENCH_SEARCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    println!(
+        "fairtender-index search bench: {n} clauses, index dir {}, search threads {search_threads}",
+        dir.display()
+    );
+
+    let options = IndexOptions {
+        search_threads,
+        ..IndexOptions::default()
+    };
+    let index = ClauseIndex::open_or_create_with(&dir, options).expect("open index");
+    if index.num_docs() as usize == n {
+        println!(
+            "reusing the existing index ({} segments)",
+            index.num_segments()
+        );
+    } else {
+        index.clear().expect("clear");
+        build(&index, n);
+    }
     println!("num_docs: {}", index.num_docs());
-    println!("index size on disk: {} bytes ({:.1} MB)", dir_size(&dir), dir_size(&dir) as f64 / 1e6);
+    println!(
+        "index size on disk: {} bytes ({:.1} MB)",
+        dir_size(&dir),
+        dir_size(&dir) as f64 / 1e6
+    );
     let t = Instant::now();
     let ids = index.indexed_document_ids().expect("ids");
-    println!("indexed_document_ids: {} ids in {} ms", ids.len(), ms(t.elapsed()));
+    println!(
+        "indexed_document_ids: {} ids in {} ms",
+        ids.len(),
+        ms(t.elapsed())
+    );
 
     let cases = cases();
     // Warm-up pass (first touch of mmapped files, allocator).
     for c in cases.iter().take(20) {
         let _ = index.search(&c.query);
     }
-    let mut by_kind: Vec<(&str, Vec<Duration>, usize)> = Vec::new();
-    let mut all = Vec::with_capacity(cases.len());
+    // (kind, wall times, cpu times, summed totals)
+    type Stats<'a> = (&'a str, Vec<Duration>, Vec<Duration>, usize);
+    let mut by_kind: Vec<Stats> = Vec::new();
+    let mut all: Stats = ("overall", Vec::new(), Vec::new(), 0);
     for c in &cases {
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), thread_cpu());
         let r = index.search(&c.query).expect("search");
-        let d = t.elapsed();
-        all.push(d);
-        match by_kind.iter_mut().find(|k| k.0 == c.kind) {
-            Some(k) => {
-                k.1.push(d);
-                k.2 += r.total;
+        let (d, dc) = (t.elapsed(), thread_cpu().saturating_sub(cpu));
+        let k = match by_kind.iter().position(|k| k.0 == c.kind) {
+            Some(i) => &mut by_kind[i],
+            None => {
+                by_kind.push((c.kind, Vec::new(), Vec::new(), 0));
+                by_kind.last_mut().expect("just pushed")
             }
-            None => by_kind.push((c.kind, vec![d], r.total)),
+        };
+        for s in [k, &mut all] {
+            s.1.push(d);
+            s.2.push(dc);
+            s.3 += r.total;
         }
     }
-    println!("\n{:<16} {:>5} {:>12} {:>9} {:>9} {:>9} {:>9}", "query kind", "n", "avg total", "p50 ms", "p95 ms", "p99 ms", "max ms");
-    let print = |kind: &str, times: &mut Vec<Duration>, hits: usize| {
-        times.sort_unstable();
+    println!(
+        "\n{:<16} {:>4} {:>10} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8}",
+        "query kind",
+        "n",
+        "avg total",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "cpu p50",
+        "cpu p95",
+        "cpu p99"
+    );
+    for (kind, wall, cpu, totals) in by_kind.iter_mut().chain(std::iter::once(&mut all)) {
+        wall.sort_unstable();
+        cpu.sort_unstable();
         println!(
-            "{:<16} {:>5} {:>12} {:>9} {:>9} {:>9} {:>9}",
+            "{:<16} {:>4} {:>10} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8}",
             kind,
-            times.len(),
-            hits / times.len().max(1),
-            ms(percentile(times, 50.0)),
-            ms(percentile(times, 95.0)),
-            ms(percentile(times, 99.0)),
-            ms(percentile(times, 100.0)),
+            wall.len(),
+            *totals / wall.len().max(1),
+            ms(percentile(wall, 50.0)),
+            ms(percentile(wall, 95.0)),
+            ms(percentile(wall, 99.0)),
+            ms(percentile(wall, 100.0)),
+            ms(percentile(cpu, 50.0)),
+            ms(percentile(cpu, 95.0)),
+            ms(percentile(cpu, 99.0)),
         );
-    };
-    for (kind, times, hits) in &mut by_kind {
-        print(kind, times, *hits);
     }
-    let total_hits = by_kind.iter().map(|k| k.2).sum();
-    print("overall", &mut all, total_hits);
+    println!("(wall = elapsed time; cpu = on-CPU time of the searching thread, unaffected by other load)");
 
     let sample = index.search(&cases[2].query).expect("search");
     if let Some(hit) = sample.hits.first() {
-        println!("\nsample ({:?}, total {}): {}", cases[2].query.q, sample.total, hit.snippet);
+        println!(
+            "\nsample ({:?}, total {}): {}",
+            cases[2].query.q, sample.total, hit.snippet
+        );
     }
     match peak_rss_kb() {
         Some(kb) => println!("peak RSS (VmHWM): {kb} kB ({:.1} MB)", kb as f64 / 1024.0),

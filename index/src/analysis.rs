@@ -241,7 +241,10 @@ mod tests {
     use super::*;
 
     fn texts(text: &str, mode: Mode) -> Vec<(usize, String)> {
-        analyze(text, mode).into_iter().map(|t| (t.position, t.text)).collect()
+        analyze(text, mode)
+            .into_iter()
+            .map(|t| (t.position, t.text))
+            .collect()
     }
 
     #[test]
@@ -262,7 +265,10 @@ mod tests {
 
     #[test]
     fn query_mode_emits_a_bigram_cover_of_runs() {
-        assert_eq!(texts("本地注册", Mode::Query), vec![(0, "本地".into()), (2, "注册".into())]);
+        assert_eq!(
+            texts("本地注册", Mode::Query),
+            vec![(0, "本地".into()), (2, "注册".into())]
+        );
         assert_eq!(
             texts("注册资本金", Mode::Query),
             vec![(0, "注册".into()), (2, "资本".into()), (3, "本金".into())]
@@ -274,13 +280,20 @@ mod tests {
     fn ascii_runs_are_lowercased_words_and_punctuation_keeps_its_position() {
         assert_eq!(
             texts("通过ISO9001，认证", Mode::Query),
-            vec![(0, "通过".into()), (2, "iso9001".into()), (10, "认证".into())]
+            vec![
+                (0, "通过".into()),
+                (2, "iso9001".into()),
+                (10, "认证".into())
+            ]
         );
     }
 
     #[test]
     fn full_width_is_folded() {
-        assert_eq!(texts("ＩＳＯ９００１", Mode::Query), vec![(0, "iso9001".into())]);
+        assert_eq!(
+            texts("ＩＳＯ９００１", Mode::Query),
+            vec![(0, "iso9001".into())]
+        );
         assert_eq!(fold_char('\u{3000}'), ' ');
     }
 

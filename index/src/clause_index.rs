@@ -9,7 +9,10 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader,
+    TantivyDocument, Term,
+};
 
 use crate::analysis::{CjkBigramTokenizer, TOKENIZER_NAME};
 use crate::facets::FacetCollector;
@@ -36,6 +39,9 @@ pub struct IndexOptions {
     pub writer_memory_bytes: usize,
     /// Indexing threads (reduced if the budget cannot give each one tantivy's 15 MB minimum).
     pub writer_threads: usize,
+    /// Threads one search may use to scan segments in parallel. 1 (the default) searches on the
+    /// calling thread, which is best when many requests run concurrently on few cores.
+    pub search_threads: usize,
 }
 
 impl Default for IndexOptions {
@@ -44,6 +50,7 @@ impl Default for IndexOptions {
         IndexOptions {
             writer_memory_bytes: 50_000_000,
             writer_threads: cores.clamp(1, 2),
+            search_threads: 1,
         }
     }
 }
@@ -74,9 +81,13 @@ impl ClauseIndex {
     }
 
     /// [`ClauseIndex::open_or_create`] with explicit writer options.
-    pub fn open_or_create_with(dir: &Path, options: IndexOptions) -> Result<ClauseIndex, IndexError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| IndexError::Other(format!("creating index directory {}: {e}", dir.display())))?;
+    pub fn open_or_create_with(
+        dir: &Path,
+        options: IndexOptions,
+    ) -> Result<ClauseIndex, IndexError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            IndexError::Other(format!("creating index directory {}: {e}", dir.display()))
+        })?;
         let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let (schema, _) = build_schema();
         let index = Index::open_or_create(directory, schema)?;
@@ -89,7 +100,10 @@ impl ClauseIndex {
         Self::from_index(Index::create_in_ram(schema), IndexOptions::default())
     }
 
-    fn from_index(index: Index, options: IndexOptions) -> Result<ClauseIndex, IndexError> {
+    fn from_index(mut index: Index, options: IndexOptions) -> Result<ClauseIndex, IndexError> {
+        if options.search_threads > 1 {
+            index.set_multithread_executor(options.search_threads)?;
+        }
         // Tokenizers are not persisted with the index: register ours on every open.
         index
             .tokenizers()
@@ -228,9 +242,16 @@ impl ClauseIndex {
     ) -> Result<Hit, IndexError> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let f = &self.fields;
-        let i64_of = |field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
+        let i64_of = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_i64())
+                .unwrap_or_default()
+        };
         let u32_of = |field| {
-            let v = doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default();
+            let v = doc
+                .get_first(field)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default();
             u32::try_from(v).unwrap_or(u32::MAX)
         };
         let str_of = |field| {
@@ -261,7 +282,12 @@ fn score_then_clause_id(segment: &SegmentReader) -> impl Fn(DocId, Score) -> (Sc
         .i64(names::CLAUSE_ID)
         .ok()
         .map(|column| column.first_or_default_col(0));
-    move |doc, score| (score, Reverse(clause_ids.as_ref().map_or(0, |c| c.get_val(doc))))
+    move |doc, score| {
+        (
+            score,
+            Reverse(clause_ids.as_ref().map_or(0, |c| c.get_val(doc))),
+        )
+    }
 }
 
 fn fields_of(index: &Index) -> Result<Fields, IndexError> {
@@ -276,7 +302,9 @@ fn fields_of(index: &Index) -> Result<Fields, IndexError> {
 
 fn new_writer(index: &Index, options: &IndexOptions) -> Result<IndexWriter, IndexError> {
     let budget = options.writer_memory_bytes.max(MIN_BYTES_PER_THREAD);
-    let threads = options.writer_threads.clamp(1, (budget / MIN_BYTES_PER_THREAD).max(1));
+    let threads = options
+        .writer_threads
+        .clamp(1, (budget / MIN_BYTES_PER_THREAD).max(1));
     Ok(index.writer_with_num_threads(threads, budget)?)
 }
 

@@ -125,7 +125,11 @@ impl Collector for FacetCollector {
         let year = fast.i64(names::YEAR)?;
         let (year_min, year_max) = (year.min_value(), year.max_value());
         let span = year_max.saturating_sub(year_min).saturating_add(1);
-        let dense = if (1..=MAX_DENSE_YEARS).contains(&span) { span as usize } else { 0 };
+        let dense = if (1..=MAX_DENSE_YEARS).contains(&span) {
+            span as usize
+        } else {
+            0
+        };
         Ok(FacetSegmentCollector {
             str_facets,
             year,

@@ -84,7 +84,9 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
         (0, chars.len())
     } else {
         let first = ranges.first().map_or(0, |r| r.0);
-        let start = first.saturating_sub(LEAD_CHARS).min(chars.len() - WINDOW_CHARS);
+        let start = first
+            .saturating_sub(LEAD_CHARS)
+            .min(chars.len() - WINDOW_CHARS);
         (start, start + WINDOW_CHARS)
     };
 
@@ -92,7 +94,10 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
     if start > 0 {
         out.push('…');
     }
-    let mut pending = ranges.iter().filter(|r| r.1 > start && r.0 < end).peekable();
+    let mut pending = ranges
+        .iter()
+        .filter(|r| r.1 > start && r.0 < end)
+        .peekable();
     let mut open_until: Option<usize> = None;
     for (i, c) in chars.iter().enumerate().take(end).skip(start) {
         if open_until.is_none() {
@@ -146,12 +151,18 @@ mod tests {
 
     #[test]
     fn folds_full_width_and_case() {
-        assert_eq!(snippet("通过ＩＳＯ９００１认证", &t(&["iso9001"])), "通过<mark>ＩＳＯ９００１</mark>认证");
+        assert_eq!(
+            snippet("通过ＩＳＯ９００１认证", &t(&["iso9001"])),
+            "通过<mark>ＩＳＯ９００１</mark>认证"
+        );
     }
 
     #[test]
     fn falls_back_to_pieces_across_punctuation() {
-        assert_eq!(snippet("本地，注册", &t(&["本地、注册"])), "<mark>本地</mark>，<mark>注册</mark>");
+        assert_eq!(
+            snippet("本地，注册", &t(&["本地、注册"])),
+            "<mark>本地</mark>，<mark>注册</mark>"
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub mod highlight;
 pub mod query;
 pub mod schema;
 
-pub use clause_index::{ClauseIndex, IndexBatch, IndexOptions, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+pub use clause_index::{
+    ClauseIndex, IndexBatch, IndexOptions, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET,
+};
 
 /// Errors from the index.
 #[derive(Debug, thiserror::Error)]

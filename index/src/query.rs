@@ -5,7 +5,9 @@
 //! all filters are required. Filters are wrapped in a zero `ConstScoreQuery` so that ranking
 //! depends on the text terms only.
 
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -75,7 +77,11 @@ fn filter_clauses(fields: &Fields, filters: &Filters) -> Vec<Term> {
     };
     text(fields.agency, &filters.agency, &mut terms);
     text(fields.method, &filters.method, &mut terms);
-    text(fields.procurement_type, &filters.procurement_type, &mut terms);
+    text(
+        fields.procurement_type,
+        &filters.procurement_type,
+        &mut terms,
+    );
     text(fields.section_kind, &filters.section_kind, &mut terms);
     let int = |field: Field, v: Option<i64>, out: &mut Vec<Term>| {
         if let Some(v) = v {
@@ -101,11 +107,17 @@ pub fn build_query(
     }
     for t in filter_clauses(fields, filters) {
         let filter = TermQuery::new(t, IndexRecordOption::Basic);
-        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(filter), 0.0))));
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
+        ));
     }
     Ok(match clauses.len() {
         0 => Box::new(AllQuery),
-        1 => clauses.pop().map(|(_, q)| q).unwrap_or_else(|| Box::new(AllQuery)),
+        1 => clauses
+            .pop()
+            .map(|(_, q)| q)
+            .unwrap_or_else(|| Box::new(AllQuery)),
         _ => Box::new(BooleanQuery::new(clauses)),
     })
 }
@@ -118,7 +130,10 @@ mod tests {
     fn splits_on_whitespace_and_keeps_quoted_phrases() {
         assert_eq!(split_terms("本地注册  资本"), vec!["本地注册", "资本"]);
         assert_eq!(split_terms("\"ISO 9001\" 认证"), vec!["ISO 9001", "认证"]);
-        assert_eq!(split_terms("“本地 企业”\u{3000}分支"), vec!["本地 企业", "分支"]);
+        assert_eq!(
+            split_terms("“本地 企业”\u{3000}分支"),
+            vec!["本地 企业", "分支"]
+        );
         assert_eq!(split_terms("\"unclosed phrase"), vec!["unclosed phrase"]);
         assert!(split_terms("  \"\"  ").is_empty());
     }
@@ -126,6 +141,9 @@ mod tests {
     #[test]
     fn punctuation_only_term_is_an_error() {
         let (_, fields) = crate::schema::build_schema();
-        assert!(matches!(term_query(fields.text, "，。"), Err(IndexError::Query(_))));
+        assert!(matches!(
+            term_query(fields.text, "，。"),
+            Err(IndexError::Query(_))
+        ));
     }
 }

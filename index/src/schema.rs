@@ -45,7 +45,10 @@ pub struct Fields {
 pub fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     // Ids: indexed for delete-by-term and filters, fast for sorting and id listing.
-    let id = NumericOptions::default().set_indexed().set_fast().set_stored();
+    let id = NumericOptions::default()
+        .set_indexed()
+        .set_fast()
+        .set_stored();
     let clause_id = b.add_i64_field(names::CLAUSE_ID, id.clone());
     let document_id = b.add_i64_field(names::DOCUMENT_ID, id.clone());
     let project_id = b.add_i64_field(names::PROJECT_ID, id);

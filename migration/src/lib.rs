@@ -4,6 +4,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_documents;
+mod m20261201_000002_findings;
+mod m20261201_000003_challenges;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -11,6 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261201_000001_documents::Migration)]
+        vec![
+            Box::new(m20261201_000001_documents::Migration),
+            Box::new(m20261201_000002_findings::Migration),
+            Box::new(m20261201_000003_challenges::Migration),
+        ]
     }
 }

@@ -69,7 +69,7 @@ pub async fn upload(
     })
 }
 
-fn multipart_error(status: StatusCode, detail: String) -> ApiError {
+pub(super) fn multipart_error(status: StatusCode, detail: String) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(status, "file_too_large", "上传文件过大")
     } else {

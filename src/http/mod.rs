@@ -7,6 +7,8 @@ mod documents;
 mod error;
 mod openapi;
 mod projects;
+mod records;
+mod review;
 mod search;
 
 pub use error::ApiError;
@@ -76,6 +78,15 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}", get(documents::show))
         .route("/documents/{id}/clauses", get(documents::clauses))
         .route("/documents/{id}/file", get(documents::file))
+        .route("/documents/{id}/findings", get(review::findings))
+        .route("/documents/{id}/report", get(review::report))
+        .route("/check", post(review::check).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/rules", get(review::rules))
+        .route("/rules/{id}", get(review::rule))
+        .route("/records/import", post(records::import).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/records/checks", get(records::checks))
+        .route("/challenges/{id}/clauses", post(records::link))
+        .route("/metrics", get(records::metrics))
         .route("/search", get(search::search));
     Router::new()
         .nest("/api/v1", api)

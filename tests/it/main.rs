@@ -8,4 +8,6 @@ mod helpers;
 mod cli;
 mod documents;
 mod projects;
+mod records;
+mod review;
 mod search;

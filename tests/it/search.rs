@@ -74,7 +74,14 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
         let sha = fairtender::service::sha256_hex(&bytes);
         service
             .store()
-            .add_document(project.id, "tender", "tender_small.pdf", &bytes, &sha, UploadContent::Parsed(&doc))
+            .add_document(
+                project.id,
+                "tender",
+                "tender_small.pdf",
+                &bytes,
+                &sha,
+                UploadContent::Parsed { doc: &doc, findings: &[], rulebook_version: "test" },
+            )
             .await
             .unwrap();
         let before = service.search(fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }, None).await.unwrap();

@@ -1,0 +1,51 @@
+//! `finding`: a suspect clause reported by the rule checker for one document version,
+//! with the rule-set version that produced it and its review status.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "finding")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub document_id: i64,
+    pub clause_ordinal: i32,
+    pub rulebook_version: String,
+    pub rule_id: String,
+    pub category: String,
+    pub severity: String,
+    pub stage: String,
+    pub page: i32,
+    #[sea_orm(column_type = "Text")]
+    pub section: String,
+    pub section_kind: String,
+    pub start_offset: i64,
+    pub end_offset: i64,
+    #[sea_orm(column_type = "Text")]
+    pub quote: String,
+    #[sea_orm(column_type = "Text")]
+    pub clause_text: String,
+    #[sea_orm(column_type = "Text")]
+    pub message: String,
+    /// JSON array of {law, article, text} (opaque payload).
+    #[sea_orm(column_type = "Text")]
+    pub basis: String,
+    #[sea_orm(column_type = "Text")]
+    pub suggestion: String,
+    /// open | accepted | dismissed | fixed
+    pub status: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::document::Entity", from = "Column::DocumentId", to = "super::document::Column::Id")]
+    Document,
+}
+
+impl Related<super::document::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Document.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,118 @@
+//! Challenge/complaint registers over HTTP: import, clause links, checks, metrics.
+
+use super::{ApiError, AppState};
+use crate::cli::{metrics_query, ByArg, GroupArg};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+/// `POST /records/import` (multipart files `projects`, `challenges`, `complaints`; optional
+/// field `skip_invalid=true`). 200 when written, 422 with every rejected row when refused.
+pub async fn import(State(st): State<AppState>, mut multipart: Multipart) -> Result<Response, ApiError> {
+    let mut files = crate::records::ImportFiles::default();
+    let mut skip_invalid = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(super::documents::multipart_error(e.status(), e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string).unwrap_or_else(|| format!("{name}.csv"));
+        let bytes = field.bytes().await.map_err(|e| super::documents::multipart_error(e.status(), e.body_text()))?;
+        match name.as_str() {
+            "projects" => files.projects = Some((file_name, bytes.to_vec())),
+            "challenges" => files.challenges = Some((file_name, bytes.to_vec())),
+            "complaints" => files.complaints = Some((file_name, bytes.to_vec())),
+            "skip_invalid" => skip_invalid = matches!(String::from_utf8_lossy(&bytes).trim(), "true" | "1" | "yes"),
+            _ => {}
+        }
+    }
+    if files.projects.is_none() && files.challenges.is_none() && files.complaints.is_none() {
+        return Err(ApiError::bad_request("请上传 projects、challenges 或 complaints 文件"));
+    }
+    let out = st.service.import_records(files, skip_invalid).await?;
+    let status = if out.written.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut body = serde_json::to_value(&out).unwrap_or_default();
+    if out.written.is_none() {
+        body["error"] = serde_json::json!({"code": "rows_rejected",
+            "message": format!("有 {} 行数据未通过校验，未导入任何数据（可选择跳过无效行）", out.rejected.len())});
+    }
+    Ok((status, Json(body)).into_response())
+}
+
+/// Body of `POST /challenges/{id}/clauses`.
+#[derive(Debug, Deserialize)]
+pub struct LinkBody {
+    pub clause_id: i64,
+}
+
+/// `POST /challenges/{id}/clauses`: the challenge targets this clause.
+pub async fn link(State(st): State<AppState>, Path(id): Path<String>, Json(body): Json<LinkBody>) -> Result<StatusCode, ApiError> {
+    st.service.link_challenge_clause(&id, body.clause_id).await.map_err(|e| match e {
+        crate::service::ServiceError::Store(crate::store::StoreError::NotFound("challenge")) => ApiError::not_found("质疑"),
+        crate::service::ServiceError::Store(crate::store::StoreError::NotFound(_)) => ApiError::not_found("条款"),
+        other => other.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Query of `GET /records/checks`.
+#[derive(Debug, Deserialize)]
+pub struct ChecksParams {
+    pub today: Option<chrono::NaiveDate>,
+}
+
+/// `GET /records/checks?today=YYYY-MM-DD`: overdue items and process-check flags.
+pub async fn checks(State(st): State<AppState>, Query(p): Query<ChecksParams>) -> Result<Json<serde_json::Value>, ApiError> {
+    let today = p.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    Ok(Json(st.service.record_checks(today).await?))
+}
+
+/// Query of `GET /metrics`.
+#[derive(Debug, Deserialize)]
+pub struct MetricsParams {
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    pub by: Option<String>,
+    pub group: Option<String>,
+    pub format: Option<String>,
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+/// `GET /metrics?from=&to=&by=year|quarter|month&group=agency|purchaser|category|method&format=json|csv|xlsx|text`
+pub async fn metrics(State(st): State<AppState>, Query(p): Query<MetricsParams>) -> Result<Response, ApiError> {
+    let by = match p.by.as_deref().unwrap_or("year") {
+        "year" => ByArg::Year,
+        "quarter" => ByArg::Quarter,
+        "month" => ByArg::Month,
+        other => return Err(ApiError::bad_request(format!("by 参数无效：{other}（应为 year、quarter 或 month）"))),
+    };
+    let group = match p.group.as_deref().unwrap_or("") {
+        "" | "none" => None,
+        "agency" => Some(GroupArg::Agency),
+        "purchaser" => Some(GroupArg::Purchaser),
+        "category" => Some(GroupArg::Category),
+        "method" => Some(GroupArg::Method),
+        other => return Err(ApiError::bad_request(format!("group 参数无效：{other}"))),
+    };
+    if let (Some(a), Some(b)) = (p.from, p.to) {
+        if a > b || b - a > 50 {
+            return Err(ApiError::bad_request("年份范围无效"));
+        }
+    }
+    let report = st.service.metrics(metrics_query(p.from, p.to, by, group, p.as_of)).await?;
+    use crate::records::report::{to_csv, to_json, to_text, to_xlsx};
+    Ok(match p.format.as_deref().unwrap_or("json") {
+        "json" => ([(header::CONTENT_TYPE, "application/json")], to_json(&report)).into_response(),
+        "csv" => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&report)).into_response(),
+        "text" => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], to_text(&report)).into_response(),
+        "xlsx" => {
+            let bytes = to_xlsx(&report).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("生成 XLSX 失败：{e}")))?;
+            ([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response()
+        }
+        other => return Err(ApiError::bad_request(format!("format 参数无效：{other}"))),
+    })
+}

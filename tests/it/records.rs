@@ -1,0 +1,213 @@
+//! Challenge/complaint registers through the service and its database: import validation,
+//! all-or-nothing vs skip-invalid, idempotent re-import, deadlines, metrics, clause links.
+
+use crate::helpers::*;
+use axum::http::StatusCode;
+
+fn multipart(parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----records-boundary";
+    let mut body = Vec::new();
+    for (field, file, bytes) in parts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file}\"\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn fixture_records(name: &str) -> Vec<u8> {
+    fixture_bytes(&format!("records/{name}"))
+}
+
+async fn import_fixture(app: &TestApp) -> Resp {
+    let (ct, body) = multipart(&[
+        ("projects", "projects.csv", &fixture_records("projects.csv")),
+        ("challenges", "challenges.csv", &fixture_records("challenges.csv")),
+        ("complaints", "complaints.csv", &fixture_records("complaints.csv")),
+    ]);
+    app.post_raw("/api/v1/records/import", &ct, body).await
+}
+
+#[tokio::test]
+async fn import_is_idempotent_and_flags_statutory_breaches() {
+    let app = spawn_app().await;
+    let r = import_fixture(&app).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["written"]["projects"], 9);
+    assert_eq!(r.json["written"]["challenges"], 10);
+    assert_eq!(r.json["written"]["complaints"], 3);
+    let checks: Vec<&str> = r.json["flags"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap()).collect();
+    assert!(checks.contains(&"PR02"), "late reply flagged: {checks:?}");
+    assert!(checks.contains(&"PR05"), "complaint out of time flagged: {checks:?}");
+    // Same files again: nothing changes.
+    let again = import_fixture(&app).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json["written"]["challenges"], 0);
+    assert_eq!(again.json["unchanged"], 22);
+    assert_eq!(again.json["rejected"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn metrics_through_the_database_match_the_hand_computed_fixture() {
+    let app = spawn_app().await;
+    assert_eq!(import_fixture(&app).await.status, StatusCode::OK);
+    let m = app.get("/api/v1/metrics?from=2024&to=2025&by=year&as_of=2026-01-31").await;
+    assert_eq!(m.status, StatusCode::OK, "{:?}", String::from_utf8_lossy(&m.bytes));
+    let rows = m.json["rows"].as_array().unwrap();
+    let (y24, y25) = (&rows[0], &rows[1]);
+    assert_eq!((y24["period"].as_str(), y25["period"].as_str()), (Some("2024"), Some("2025")));
+    // By hand: 2024 has 5 projects, 8 challenges, 2 complaints; 2025 has 4, 2, 1.
+    assert_eq!((y24["projects"].as_u64(), y24["challenges"].as_u64(), y24["complaints"].as_u64()), (Some(5), Some(8), Some(2)));
+    assert_eq!((y25["projects"].as_u64(), y25["challenges"].as_u64(), y25["complaints"].as_u64()), (Some(4), Some(2), Some(1)));
+    // (3 - 10) / 10 = -70.00 %; 8 / 5 * 100 = 160.00 per 100 projects; 2 / 4 * 100 = 50.00.
+    assert_eq!(y25["total_change_pct"], "-70.00");
+    assert_eq!(y25["challenges_change_pct"], "-75.00");
+    assert_eq!(y24["challenges_per_100_projects"], "160.00");
+    assert_eq!(y25["challenges_per_100_projects"], "50.00");
+    assert_eq!(y24["challenges_upheld_pct"], "50.00");
+    assert_eq!(y24["late_replies"], 2);
+    assert_eq!(y25["complaints_out_of_time"], 1);
+
+    // The stored records give exactly what the core computes from the files themselves.
+    use fairtender::records::*;
+    let files = ImportFiles {
+        projects: Some(("p".into(), fixture_records("projects.csv"))),
+        challenges: Some(("c".into(), fixture_records("challenges.csv"))),
+        complaints: Some(("k".into(), fixture_records("complaints.csv"))),
+    };
+    let plan = parse_import(files, &Known::new());
+    let q = MetricsQuery {
+        from_year: 2024,
+        to_year: 2025,
+        by: Granularity::Quarter,
+        group: GroupBy::Agency,
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 31),
+    };
+    let direct = metrics(
+        &MetricsInput { projects: &plan.projects, challenges: &plan.challenges, complaints: &plan.complaints, links: &[], pre_stage: &[] },
+        &q,
+    );
+    let via_db = app.get("/api/v1/metrics?from=2024&to=2025&by=quarter&group=agency&as_of=2026-01-31").await;
+    let direct_json: serde_json::Value = serde_json::from_str(&report::to_json(&direct)).unwrap();
+    assert_eq!(via_db.json["rows"], direct_json["rows"]);
+
+    let csv = app.get("/api/v1/metrics?from=2024&to=2025&format=csv").await;
+    assert!(String::from_utf8(csv.bytes).unwrap().starts_with("period,group,projects"));
+    let xlsx = app.get("/api/v1/metrics?from=2024&to=2025&format=xlsx").await;
+    assert_eq!(&xlsx.bytes[..2], b"PK");
+    assert_eq!(app.get("/api/v1/metrics?by=week").await.status, StatusCode::BAD_REQUEST);
+}
+
+const PROJECTS: &str = "project_no,name,purchaser,agency,method,budget_yuan,publish_date\nP1,设备,市教育局,甲代理,公开招标,100000,2025-01-06\n";
+
+#[tokio::test]
+async fn rejected_rows_block_the_import_unless_skip_invalid() {
+    let app = spawn_app().await;
+    let challenges = "id,project_no,supplier,received_date,category,claim,reply_date,outcome\n\
+        C1,P1,甲公司,2025-01-10,region,本地注册,2025-01-15,成立\n\
+        C2,P1,乙公司,2025-13-40,scale,注册资本,,\n\
+        C3,P9,丙公司,2025-01-10,scale,注册资本,,\n\
+        C1,P1,丁公司,2025-01-10,scale,重复编号,,\n\
+        C5,P1,戊公司,2025-01-20,scale,答复早于收到,2025-01-10,不成立\n\
+        C6,P1,己公司,2025-01-20,scale,结果未知,2025-01-21,大概成立\n\
+        C7,P1,\"庚公司,2025-01-20\n";
+    let complaints = "id,challenge_id,filed_date,decision_date,outcome\nK1,C404,2025-02-10,,\n";
+    let (ct, body) = multipart(&[
+        ("projects", "projects.csv", PROJECTS.as_bytes()),
+        ("challenges", "challenges.csv", challenges.as_bytes()),
+        ("complaints", "complaints.csv", complaints.as_bytes()),
+    ]);
+    let r = app.post_raw("/api/v1/records/import", &ct, body.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.json);
+    assert_eq!(r.json["error"]["code"], "rows_rejected");
+    let rejected = r.json["rejected"].as_array().unwrap();
+    let reason = |row: u64| -> String {
+        rejected
+            .iter()
+            .find(|x| x["row"] == row && x["file"] != "complaints.csv")
+            .map(|x| x["reason"]["kind"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(reason(3), "field", "{rejected:?}"); // unparseable date
+    assert_eq!(reason(4), "unknown_project");
+    assert_eq!(reason(5), "duplicate_id");
+    assert_eq!(reason(6), "reply_before_receipt");
+    assert_eq!(reason(7), "field"); // unknown outcome
+    assert!(!reason(8).is_empty(), "broken row reported: {rejected:?}");
+    let k = rejected.iter().find(|x| x["file"] == "complaints.csv").unwrap();
+    assert_eq!(k["reason"]["kind"], "unknown_challenge");
+    assert_eq!(k["id"], "K1");
+    assert_eq!(k["row"], 2);
+    // Nothing was written.
+    let m = app.get("/api/v1/metrics?from=2025&to=2025").await;
+    assert_eq!(m.json["rows"][0]["projects"], 0);
+
+    // With skip_invalid the valid rows go in and the rest are reported.
+    let (ct, mut body2) = multipart(&[
+        ("projects", "projects.csv", PROJECTS.as_bytes()),
+        ("challenges", "challenges.csv", challenges.as_bytes()),
+        ("complaints", "complaints.csv", complaints.as_bytes()),
+    ]);
+    let tail = body2.split_off(body2.len() - "------records-boundary--\r\n".len());
+    body2.extend_from_slice(b"------records-boundary\r\nContent-Disposition: form-data; name=\"skip_invalid\"\r\n\r\ntrue\r\n");
+    body2.extend_from_slice(&tail);
+    let r = app.post_raw("/api/v1/records/import", &ct, body2).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["written"]["projects"], 1);
+    assert_eq!(r.json["written"]["challenges"], 1);
+    assert_eq!(r.json["written"]["complaints"], 0);
+    assert!(r.json["rejected"].as_array().unwrap().len() >= 7);
+}
+
+#[tokio::test]
+async fn reply_deadline_counts_working_days_across_the_spring_festival() {
+    let app = spawn_app().await;
+    let challenges = "id,project_no,supplier,received_date,category,claim,reply_date,outcome\nC1,P1,甲公司,2025-01-24,region,本地注册,,\n";
+    let (ct, body) = multipart(&[("projects", "p.csv", PROJECTS.as_bytes()), ("challenges", "c.csv", challenges.as_bytes())]);
+    assert_eq!(app.post_raw("/api/v1/records/import", &ct, body).await.status, StatusCode::OK);
+    // Received Fri 2025-01-24; 7 working days: Sun 01-26 (调休), Mon 01-27, [01-28..02-04 holiday],
+    // 02-05, 02-06, 02-07, Sat 02-08 (调休), Mon 02-10.
+    let on_time = app.get("/api/v1/records/checks?today=2025-02-10").await;
+    assert_eq!(on_time.json["overdue"].as_array().unwrap().len(), 0, "{:?}", on_time.json);
+    let late = app.get("/api/v1/records/checks?today=2025-02-11").await;
+    let overdue = late.json["overdue"].as_array().unwrap();
+    assert_eq!(overdue.len(), 1, "{:?}", late.json);
+    assert_eq!(overdue[0]["record_id"], "C1");
+    assert_eq!(overdue[0]["due"], "2025-02-10");
+}
+
+#[tokio::test]
+async fn challenges_linked_to_flagged_clauses_are_counted() {
+    let app = spawn_app().await;
+    let p = app.project("P1", "甲代理").await;
+    let tender = "第一章 招标公告\n二、申请人的资格要求\n1. 投标人注册资本不低于人民币1000万元。\n2. 具有良好的商业信誉。\n";
+    let d = app.upload(p, "t.txt", tender.as_bytes()).await;
+    let doc = d.json["id"].as_i64().unwrap();
+    let clauses = app.get(&format!("/api/v1/documents/{doc}/clauses")).await;
+    let id_of = |needle: &str| {
+        clauses.json["clauses"].as_array().unwrap().iter().find(|c| c["text"].as_str().unwrap().contains(needle)).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let challenges = "id,project_no,supplier,received_date,category,claim,reply_date,outcome\n\
+        C1,P1,甲公司,2025-01-10,scale,注册资本门槛,2025-01-15,成立\n\
+        C2,P1,乙公司,2025-01-10,other,商业信誉,2025-01-15,不成立\n";
+    let (ct, body) = multipart(&[("projects", "p.csv", PROJECTS.as_bytes()), ("challenges", "c.csv", challenges.as_bytes())]);
+    assert_eq!(app.post_raw("/api/v1/records/import", &ct, body).await.status, StatusCode::OK);
+    let link = |c: &'static str, clause: i64| {
+        let app = &app;
+        async move { app.post_json(&format!("/api/v1/challenges/{c}/clauses"), &serde_json::json!({"clause_id": clause})).await }
+    };
+    assert_eq!(link("C1", id_of("注册资本")).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(link("C2", id_of("商业信誉")).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(link("C404", id_of("商业信誉")).await.status, StatusCode::NOT_FOUND);
+    let m = app.get("/api/v1/metrics?from=2025&to=2025&as_of=2025-12-31").await;
+    let row = &m.json["rows"][0];
+    assert_eq!(row["challenges_linked"], 2, "{row}");
+    assert_eq!(row["challenges_with_finding"], 1, "{row}");
+    assert_eq!(row["challenges_linked_no_finding"], 1, "{row}");
+    assert_eq!(row["links_finding_open"], 1, "{row}");
+}
