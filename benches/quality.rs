@@ -1,33 +1,50 @@
-//! Detection quality and throughput of the builtin rule library on the development corpus.
+//! Detection quality of the built-in rule library on the development corpus, through the real
+//! pipeline (ingest → segmentation → rules).
 //!
 //! `cargo bench --bench quality [-- CORPUS_DIR]` (harness = false). The corpus defaults to
-//! `../shared/dev-corpus` relative to the crate (override with the first argument or
-//! `FAIRTENDER_DEV_CORPUS`); if it is missing the bench prints a note and exits successfully,
-//! since a fresh clone has no corpus.
+//! `../shared/dev-corpus` beside the repository (or `FAIRTENDER_DEV_CORPUS`); without it the
+//! bench prints a note and exits successfully, since a fresh clone has no corpus.
 //!
-//! 1. Clause level: every clause of `clauses.jsonl` is checked inside a one-clause document
-//!    whose section kind comes from its `section` field; predictions are written to
-//!    `target/quality-preds.jsonl` and scored with the corpus' `score.py` (if python3 exists).
-//! 2. Throughput: all clauses repeated into a ~300-page document, checked end to end.
+//! 1. Clause level: each clause of `clauses.jsonl` becomes a small text document whose chapter
+//!    heading names its section ("第一章 资格要求\n<clause>"), so the section kind comes from
+//!    segmentation, not from the label. Predictions go to `<target>/quality-preds.jsonl` and are
+//!    scored with the corpus' `score.py`.
+//! 2. Document level: the three documents as .txt, .docx and .pdf; findings go to
+//!    `<target>/quality-doc-findings-<format>.jsonl` and are scored with `score.py --doc-findings`;
+//!    every finding on the clean document is listed (it should have none).
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
 
-use fairtender::document::SectionKind;
-use fairtender::rules::{single_clauses, Rulebook};
+use fairtender::ingest::{self, Limits};
+use fairtender::rules::Rulebook;
+use fairtender::segment::segment;
 
-fn section_kind(s: &str) -> SectionKind {
-    match s {
-        "公告" => SectionKind::Notice,
-        "资格要求" => SectionKind::Qualification,
-        "评分标准" => SectionKind::Scoring,
-        "技术要求" => SectionKind::Technical,
-        "商务要求" => SectionKind::Commercial,
-        "合同条款" => SectionKind::Contract,
-        "投标须知" => SectionKind::Instructions,
-        "投标文件格式" => SectionKind::Forms,
-        _ => SectionKind::Other,
+/// The chapter heading that gives a corpus clause its section.
+fn heading(section: &str) -> &'static str {
+    match section {
+        "公告" => "第一章 招标公告",
+        "资格要求" => "第一章 资格要求",
+        "评分标准" => "第一章 评分标准",
+        "技术要求" => "第一章 技术要求",
+        "商务要求" => "第一章 商务要求",
+        "合同条款" => "第一章 合同条款",
+        "投标须知" => "第一章 投标人须知",
+        "投标文件格式" => "第一章 投标文件格式",
+        _ => "第一章 其他",
+    }
+}
+
+fn out_dir() -> PathBuf {
+    let d = PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target").into()));
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+fn score(corpus: &Path, args: &[&str]) {
+    match std::process::Command::new("python3").arg(corpus.join("score.py")).args(args).output() {
+        Ok(o) => println!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Err(e) => println!("score.py not run ({e}); predictions kept"),
     }
 }
 
@@ -38,7 +55,6 @@ fn main() {
         .or_else(|| std::env::var("FAIRTENDER_DEV_CORPUS").ok())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/dev-corpus"));
-    let corpus = if corpus.exists() { corpus } else { PathBuf::from("/work/shared/dev-corpus") };
     let Ok(src) = std::fs::read_to_string(corpus.join("clauses.jsonl")) else {
         println!("quality: no dev corpus at {}; skipped", corpus.display());
         return;
@@ -51,66 +67,65 @@ fn main() {
         }
     };
     println!("rulebook {} ({} rules)", book.version(), book.rules().len());
+    let limits = Limits::default();
+    let verbose = std::env::var("QUALITY_VERBOSE").is_ok();
 
-    let mut clauses: Vec<(String, SectionKind, String)> = Vec::new();
+    // 1. Clause level.
+    let mut preds = Vec::new();
     for line in src.lines().filter(|l| !l.trim().is_empty()) {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        let id = v["id"].as_str().unwrap_or_default().to_string();
-        let text = v["text"].as_str().unwrap_or_default().to_string();
-        clauses.push((id, section_kind(v["section"].as_str().unwrap_or_default()), text));
-    }
-
-    let out_dir = PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()));
-    let _ = std::fs::create_dir_all(&out_dir);
-    let preds_path = out_dir.join("quality-preds.jsonl");
-    let mut preds = Vec::new();
-    let verbose = std::env::var("QUALITY_VERBOSE").is_ok();
-    for (id, kind, text) in &clauses {
-        let doc = single_clauses(&[(*kind, text.as_str())]);
-        let findings = book.check(&doc, None);
+        let id = v["id"].as_str().unwrap_or_default();
+        let text = v["text"].as_str().unwrap_or_default();
+        let doc_text = format!("{}\n{}\n", heading(v["section"].as_str().unwrap_or_default()), text);
+        let findings = match ingest::extract(doc_text.as_bytes(), Some("clause.txt"), &limits) {
+            Ok(ex) => book.check(&segment(&ex), None),
+            Err(e) => {
+                println!("{id}: not parsed: {e}");
+                Vec::new()
+            }
+        };
         let mut cats: Vec<&str> = findings.iter().map(|f| f.category.as_str()).collect();
         cats.sort();
         cats.dedup();
         if verbose {
             let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
-            println!("{id}\t{kind}\t{rules:?}\t{text}");
+            println!("{id}\t{rules:?}\t{text}");
         }
         preds.push(serde_json::json!({"id": id, "categories": cats}).to_string());
     }
+    let preds_path = out_dir().join("quality-preds.jsonl");
     if let Ok(mut f) = std::fs::File::create(&preds_path) {
         let _ = f.write_all((preds.join("\n") + "\n").as_bytes());
     }
-    println!("predictions: {}", preds_path.display());
-    match std::process::Command::new("python3").arg(corpus.join("score.py")).arg(&preds_path).output() {
-        Ok(o) => println!("{}", String::from_utf8_lossy(&o.stdout)),
-        Err(e) => println!("score.py not run: {e}"),
-    }
+    println!("== clause level ({}), predictions in {}", preds.len(), preds_path.display());
+    score(&corpus, &[preds_path.to_str().unwrap_or_default()]);
 
-    // Throughput: ~300 pages of ~1,500 chars.
-    let mut parts: Vec<(SectionKind, &str)> = Vec::new();
-    let mut chars = 0usize;
-    while chars < 450_000 && !clauses.is_empty() {
-        for (_, k, t) in &clauses {
-            parts.push((*k, t.as_str()));
-            chars += t.chars().count();
+    // 2. Document level, per input format.
+    let docs = ["goods_computer_lab_tender", "services_canteen_tos", "clean_ultrasound_tender"];
+    for ext in ["txt", "docx", "pdf"] {
+        let mut lines = Vec::new();
+        for name in docs {
+            let path = corpus.join("docs").join(format!("{name}.{ext}"));
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let doc = match ingest::extract(&bytes, path.file_name().and_then(|n| n.to_str()), &limits) {
+                Ok(ex) => segment(&ex),
+                Err(e) => {
+                    println!("{}: not parsed: {e}", path.display());
+                    continue;
+                }
+            };
+            for f in book.check(&doc, None) {
+                if name.starts_with("clean") || verbose {
+                    println!("  {name}.{ext} p{} {} [{}] {}", f.page, f.rule, f.category.as_str(), f.clause);
+                }
+                lines.push(serde_json::json!({"doc": name, "category": f.category.as_str(), "text": f.clause}).to_string());
+            }
         }
+        let path = out_dir().join(format!("quality-doc-findings-{ext}.jsonl"));
+        if let Ok(mut f) = std::fs::File::create(&path) {
+            let _ = f.write_all((lines.join("\n") + "\n").as_bytes());
+        }
+        println!("== document level, .{ext} ({} findings)", lines.len());
+        score(&corpus, &["--doc-findings", path.to_str().unwrap_or_default(), "--docs-dir", corpus.join("docs").to_str().unwrap_or_default()]);
     }
-    let doc = single_clauses(&parts);
-    let bytes = doc.text.len();
-    let runs = 5;
-    let t0 = Instant::now();
-    let mut n = 0;
-    for _ in 0..runs {
-        n = book.check(&doc, None).len();
-    }
-    let per = t0.elapsed().as_secs_f64() / runs as f64;
-    println!(
-        "throughput: {} clauses, {} chars, {:.1} MB; {:.1} ms per check; {:.1} MB/s; {} findings",
-        doc.clauses.len(),
-        chars,
-        bytes as f64 / 1e6,
-        per * 1e3,
-        bytes as f64 / 1e6 / per,
-        n
-    );
 }

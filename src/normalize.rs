@@ -53,45 +53,18 @@ impl Normalized {
     /// 2. drop whitespace runs that touch a CJK character on either side (PDF/DOCX artefacts);
     /// 3. collapse every other whitespace run to one space; trim both ends.
     pub fn new(original: &str) -> Normalized {
-        let folded: Vec<(usize, char)> =
-            original.chars().map(fold_char).enumerate().collect();
-        let orig_len = folded.len();
         let mut out = Normalized {
             text: String::with_capacity(original.len()),
-            byte_of: Vec::with_capacity(orig_len),
-            orig_of: Vec::with_capacity(orig_len),
-            orig_len,
+            byte_of: Vec::with_capacity(original.len()),
+            orig_of: Vec::with_capacity(original.len()),
+            orig_len: 0,
         };
-        let mut i = 0;
-        while i < folded.len() {
-            let (oi, c) = folded[i];
-            if c.is_whitespace() {
-                let run_start = i;
-                while i < folded.len() && folded[i].1.is_whitespace() {
-                    i += 1;
-                }
-                let prev = out.text.chars().next_back();
-                let next = folded.get(i).map(|p| p.1);
-                let keep = match (prev, next) {
-                    // Table cells are joined with " | "; spaces around the bar carry no meaning.
-                    (Some(p), Some(n)) => !is_cjk(p) && !is_cjk(n) && p != '|' && n != '|',
-                    _ => false, // leading or trailing whitespace
-                };
-                if keep {
-                    out.push(' ', folded[run_start].0);
-                }
-                continue;
-            }
-            out.push(c, oi);
-            i += 1;
-        }
+        out.orig_len = normalize_with(original, |c, orig, text| {
+            out.byte_of.push(text.len());
+            out.orig_of.push(orig);
+            text.push(c);
+        }, &mut out.text);
         out
-    }
-
-    fn push(&mut self, c: char, orig: usize) {
-        self.byte_of.push(self.text.len());
-        self.orig_of.push(orig);
-        self.text.push(c);
     }
 
     /// Number of chars in the normalised text.
@@ -135,6 +108,119 @@ impl Normalized {
     }
 }
 
+/// The normalisation pass shared by [`Normalized::new`] and [`normalize_into`]: calls `emit`
+/// with every normalised char and the index of the original char it came from; returns the
+/// number of chars in `original`. Whitespace runs are decided when the next non-whitespace
+/// char is seen (the previous emitted char is always non-whitespace).
+#[inline(always)]
+fn normalize_with(original: &str, mut emit: impl FnMut(char, usize, &mut String), text: &mut String) -> usize {
+    let mut prev: Option<char> = None;
+    let mut pending_ws: Option<usize> = None;
+    let mut oi = 0usize;
+    for c in original.chars() {
+        let c = fold_char(c);
+        if c.is_whitespace() {
+            if pending_ws.is_none() {
+                pending_ws = Some(oi);
+            }
+        } else {
+            if let Some(ws) = pending_ws.take() {
+                // Table cells are joined with " | "; spaces around the bar carry no meaning.
+                // Leading whitespace (no previous char) is dropped; trailing never reaches here.
+                if let Some(p) = prev {
+                    if !is_cjk(p) && !is_cjk(c) && p != '|' && c != '|' {
+                        emit(' ', ws, text);
+                    }
+                }
+            }
+            emit(c, oi, text);
+            prev = Some(c);
+        }
+        oi += 1;
+    }
+    oi
+}
+
+/// Normalises `original` into `out` (cleared first) without the map back to the original:
+/// the same text as `Normalized::new(original).text`, for prefiltering and document-wide
+/// searches.
+pub fn normalize_into(original: &str, out: &mut String) {
+    out.clear();
+    out.reserve(original.len());
+    let bytes = original.as_bytes();
+    let n = bytes.len();
+    // A whitespace run is pending: decided by the previous emitted char and the next one.
+    let mut pending = false;
+    let resolve = |out: &mut String, next: char| {
+        if let Some(p) = out.chars().next_back() {
+            if !is_cjk(p) && !is_cjk(next) && p != '|' && next != '|' {
+                out.push(' ');
+            }
+        }
+    };
+    let mut i = 0;
+    while i < n {
+        // Copy runs of chars that normalisation leaves alone in bulk. Only chars whose UTF-8
+        // lead byte is flagged in MAYBE_SPECIAL can fold or be whitespace; they are decoded
+        // and checked exactly.
+        let start = i;
+        let mut special: Option<(char, usize)> = None;
+        while i < n {
+            let b = bytes[i];
+            if !MAYBE_SPECIAL[b as usize] {
+                i += 1;
+                continue;
+            }
+            let c = original[i..].chars().next().unwrap_or(' ');
+            let len = c.len_utf8();
+            if fold_char(c) == c && !c.is_whitespace() {
+                i += len;
+                continue;
+            }
+            special = Some((c, len));
+            break;
+        }
+        if i > start {
+            if pending {
+                resolve(out, original[start..].chars().next().unwrap_or(' '));
+                pending = false;
+            }
+            out.push_str(&original[start..i]);
+        }
+        let Some((c, len)) = special else { break };
+        i += len;
+        let f = fold_char(c);
+        if f.is_whitespace() {
+            pending = true;
+        } else {
+            if pending {
+                resolve(out, f);
+                pending = false;
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// UTF-8 lead bytes of every char that [`fold_char`] changes or that is whitespace: ASCII
+/// whitespace, U+0080..U+00BF (C2: U+0085, U+00A0), U+1680 (E1), U+2000..U+2FFF (E2),
+/// U+3000 (E3), U+F000..U+FFFF (EF: full-width forms, U+FFE5).
+static MAYBE_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x09;
+    while b <= 0x0D {
+        t[b] = true;
+        b += 1;
+    }
+    t[0x20] = true;
+    t[0xC2] = true;
+    t[0xE1] = true;
+    t[0xE2] = true;
+    t[0xE3] = true;
+    t[0xEF] = true;
+    t
+};
+
 /// Normalises a short pattern or keyword the same way clause text is normalised, so that a
 /// keyword written with full-width characters still matches.
 pub fn normalize_str(s: &str) -> String {
@@ -175,6 +261,15 @@ mod tests {
         assert_eq!(n.text, "企业成立时间|≥8年得2分");
         let n = Normalized::new("a  |  b c");
         assert_eq!(n.text, "a|b c");
+    }
+
+    #[test]
+    fn text_only_equals_full() {
+        let mut buf = String::new();
+        for t in ["", "  ", " a  b ", "注 册 资 本：５００ 万元\n不低于 Intel  Core i5", "a  |  b c", "x\u{3000}y", "（一） 投标人 | 须  在本市", "a\tb\n\nc ｜ d"] {
+            normalize_into(t, &mut buf);
+            assert_eq!(buf, Normalized::new(t).text, "{t:?}");
+        }
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Applies a [`Rulebook`] to a segmented document.
 //!
-//! Per document: normalise the text once, read the document facts. Per clause: normalise,
-//! run the aho-corasick prefilter to find the few rules whose keywords occur, then evaluate
-//! only those (section and stage permitting), apply the global exceptions and map the match
-//! back to the original text.
+//! Per document: normalise the text once (text only), read the document facts. Per clause:
+//! skip it at once when no rule applies to its section; normalise it into a reused buffer and
+//! run the aho-corasick prefilter to find the few rules whose keywords occur; only then build
+//! the clause's position map and evaluate those rules (section and stage permitting). Work
+//! that only matters once a match exists is lazy: the clause facts (numeric and period
+//! matchers, fact-based exceptions), the rule's `unless` regexes, the document conditions and
+//! the global exceptions run only on a candidate hit.
 
 use std::cell::OnceCell;
 
@@ -14,11 +17,12 @@ use super::schema::Example;
 use super::{Rule, Rulebook};
 use crate::document::{Clause, Format, SectionKind, SegmentedDocument};
 use crate::finding::{Finding, Stage};
-use crate::normalize::{char_slice, Normalized};
+use crate::normalize::{char_slice, normalize_into, Normalized};
 
 /// Per-document state shared by all clauses.
 struct DocState {
-    norm: Normalized,
+    /// The normalised document text.
+    text: String,
     facts: Facts,
     /// Per rule: do the document-level conditions (`require_document`, `unless_document`) allow it?
     allowed: Vec<OnceCell<bool>>,
@@ -26,14 +30,15 @@ struct DocState {
 
 impl DocState {
     fn new(doc: &SegmentedDocument, rules: usize) -> DocState {
-        let norm = Normalized::new(&doc.text);
-        let facts = Facts::read(&norm.text);
-        DocState { norm, facts, allowed: (0..rules).map(|_| OnceCell::new()).collect() }
+        let mut text = String::new();
+        normalize_into(&doc.text, &mut text);
+        let facts = Facts::read(&text);
+        DocState { text, facts, allowed: (0..rules).map(|_| OnceCell::new()).collect() }
     }
 
     fn allows(&self, i: usize, rule: &Rule) -> bool {
         *self.allowed[i].get_or_init(|| {
-            let t = &self.norm.text;
+            let t = &self.text;
             rule.require_document.iter().all(|r| r.is_match(t))
                 && !rule.unless_document.iter().any(|r| r.is_match(t))
                 && match &rule.matcher {
@@ -48,31 +53,62 @@ fn rule_applies(rule: &Rule, clause: &Clause, stage: Option<Stage>) -> bool {
     rule.sections.contains(&clause.section_kind) && stage.is_none_or(|s| rule.stages.contains(&s))
 }
 
+/// Lazily computed facts of one clause (the document facts overlaid with the clause's own).
+struct ClauseFacts<'a> {
+    doc: &'a Facts,
+    text: &'a str,
+    cell: OnceCell<Facts>,
+}
+
+impl ClauseFacts<'_> {
+    fn get(&self) -> &Facts {
+        self.cell.get_or_init(|| Facts::overlay(self.doc, &Facts::read(self.text)))
+    }
+}
+
 impl Rulebook {
     /// Checks a document and returns the findings sorted by position.
     pub fn check(&self, doc: &SegmentedDocument, stage: Option<Stage>) -> Vec<Finding> {
         let state = DocState::new(doc, self.rules.len());
+        let active = self.active_sections(stage);
         let mut out = Vec::new();
-        let mut candidates: Vec<bool> = vec![false; self.rules.len()];
+        // Per rule: the ordinal + 1 of the last clause it became a candidate for.
+        let mut seen: Vec<usize> = vec![0; self.rules.len()];
+        let mut candidates: Vec<usize> = Vec::new();
         let mut document_rule_done: Vec<bool> = vec![false; self.rules.len()];
-        for clause in &doc.clauses {
-            let norm = Normalized::new(&clause.text);
-            candidates.iter_mut().for_each(|c| *c = false);
-            for m in self.prefilter.find_overlapping_iter(&norm.text) {
+        let mut buf = String::new();
+        for (ci, clause) in doc.clauses.iter().enumerate() {
+            if !active[section_index(clause.section_kind)] {
+                continue;
+            }
+            normalize_into(&clause.text, &mut buf);
+            candidates.clear();
+            for m in self.prefilter.find_overlapping_iter(&buf) {
                 for &i in &self.keyword_rules[m.pattern().as_usize()] {
-                    candidates[i] = true;
+                    if seen[i] != ci + 1 {
+                        seen[i] = ci + 1;
+                        candidates.push(i);
+                    }
                 }
             }
-            let facts = OnceCell::new();
-            for (i, rule) in self.rules.iter().enumerate() {
-                if !candidates[i] || !rule_applies(rule, clause, stage) {
+            if candidates.is_empty() {
+                continue;
+            }
+            candidates.sort_unstable();
+            let mut norm: Option<Normalized> = None;
+            let mut facts: Option<ClauseFacts> = None;
+            for &i in &candidates {
+                let rule = &self.rules[i];
+                if !rule_applies(rule, clause, stage) {
                     continue;
                 }
                 let is_document = matches!(rule.matcher, Matcher::Document { .. });
                 if is_document && document_rule_done[i] {
                     continue;
                 }
-                if let Some(f) = self.eval_rule(rule, i, clause, &norm, &state, &facts, stage) {
+                let norm = norm.get_or_insert_with(|| Normalized::new(&clause.text));
+                let facts = facts.get_or_insert_with(|| ClauseFacts { doc: &state.facts, text: &buf, cell: OnceCell::new() });
+                if let Some(f) = self.eval_rule(rule, i, clause, norm, &state, facts, stage) {
                     document_rule_done[i] = is_document;
                     out.push(f);
                 }
@@ -80,6 +116,19 @@ impl Rulebook {
         }
         out.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
         out
+    }
+
+    /// Per section kind: does any rule apply to it in `stage`?
+    fn active_sections(&self, stage: Option<Stage>) -> [bool; SectionKind::ALL.len()] {
+        let mut active = [false; SectionKind::ALL.len()];
+        for r in &self.rules {
+            if stage.is_none_or(|s| r.stages.contains(&s)) {
+                for k in &r.sections {
+                    active[section_index(*k)] = true;
+                }
+            }
+        }
+        active
     }
 
     /// Checks a document with one rule only (used by the example tests).
@@ -95,7 +144,7 @@ impl Rulebook {
             if !rule.keywords.iter().any(|k| norm.text.contains(k.as_str())) {
                 continue;
             }
-            let facts = OnceCell::new();
+            let facts = ClauseFacts { doc: &state.facts, text: &norm.text, cell: OnceCell::new() };
             out.extend(self.eval_rule(rule, i, clause, &norm, &state, &facts, None));
         }
         out
@@ -109,16 +158,24 @@ impl Rulebook {
         clause: &Clause,
         norm: &Normalized,
         state: &DocState,
-        facts: &OnceCell<Facts>,
+        facts: &ClauseFacts,
         stage: Option<Stage>,
     ) -> Option<Finding> {
+        // The matcher first: on lawful text it almost never matches, and everything below
+        // (`unless`, document conditions, exceptions) only matters for a match. All of these
+        // are pure, so the order does not change the result.
+        let get_facts = || facts.get();
+        let view = ClauseView::new(norm, &get_facts);
+        let hits = rule.matcher.eval(&view);
+        if hits.is_empty() {
+            return None;
+        }
         if rule.unless.iter().any(|r| r.is_match(&norm.text)) || !state.allows(i, rule) {
             return None;
         }
-        let facts = facts.get_or_init(|| Facts::overlay(&state.facts, &Facts::read(&norm.text)));
-        let view = ClauseView { norm, facts };
-        let hit: Hit = rule.matcher.eval(&view).into_iter().find(|h| {
-            let ctx = Context { clause: &norm.text, anchor: (h.start, h.end), facts, category: rule.category };
+        let exc_facts: &Facts = if exceptions::uses_facts(rule.category, &rule.skip_exceptions) { facts.get() } else { Facts::none() };
+        let hit: Hit = hits.into_iter().find(|h| {
+            let ctx = Context { clause: &norm.text, anchor: (h.start, h.end), facts: exc_facts, category: rule.category };
             exceptions::excepted(&ctx, &rule.skip_exceptions).is_none()
         })?;
         let (os, oe) = norm.orig_span_bytes(hit.start, hit.end);
@@ -143,6 +200,10 @@ impl Rulebook {
             suggestion: rule.suggestion.clone(),
         })
     }
+}
+
+fn section_index(k: SectionKind) -> usize {
+    SectionKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
 }
 
 /// Builds the small document an example is checked in: an optional `notice` clause with the

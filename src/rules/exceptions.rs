@@ -53,6 +53,12 @@ pub fn excepted(ctx: &Context, skip: &[ExceptionKind]) -> Option<ExceptionKind> 
         .find(|k| holds(*k, ctx))
 }
 
+/// Whether an exception that reads the facts (imported goods, SME reservation) can apply to a
+/// rule of `cat` that skips `skip`; if not, the clause facts need not be computed.
+pub fn uses_facts(cat: Category, skip: &[ExceptionKind]) -> bool {
+    [ExceptionKind::ImportedGoods, ExceptionKind::SmeReserved].into_iter().any(|k| applies(k, cat) && !skip.contains(&k))
+}
+
 /// The sentence (between 。；;！？!? or line breaks) that contains the anchor, as a byte range.
 fn sentence(clause: &str, anchor: (usize, usize)) -> (usize, usize) {
     let is_stop = |c: char| matches!(c, '。' | ';' | '；' | '!' | '！' | '?' | '？' | '\n');

@@ -53,10 +53,22 @@ pub struct Hit {
     pub note: Option<String>,
 }
 
-/// What a matcher sees of a clause.
+/// What a matcher sees of a clause. The facts are computed on first use: only the numeric and
+/// period matchers read them.
 pub struct ClauseView<'a> {
     pub norm: &'a Normalized,
-    pub facts: &'a Facts,
+    facts: &'a dyn Fn() -> &'a Facts,
+}
+
+impl<'a> ClauseView<'a> {
+    pub fn new(norm: &'a Normalized, facts: &'a dyn Fn() -> &'a Facts) -> ClauseView<'a> {
+        ClauseView { norm, facts }
+    }
+
+    /// The clause facts (document facts overlaid with the clause's own).
+    pub fn facts(&self) -> &'a Facts {
+        (self.facts)()
+    }
 }
 
 fn char_gap(n: &Normalized, a: (usize, usize), b: (usize, usize)) -> usize {
@@ -95,15 +107,20 @@ impl Matcher {
 fn pattern(v: &ClauseView, any: &[Regex], all: &[Regex], window: Option<usize>, unless_near: &[Regex]) -> Vec<Hit> {
     let text = &v.norm.text;
     let mut hits = Vec::new();
+    // The matches of every `all` / `unless_near` regex, found once per clause on first need
+    // (not once per anchor).
+    let mut all_m: Vec<Option<Vec<(usize, usize)>>> = vec![None; all.len()];
+    let mut unless_m: Vec<Option<Vec<(usize, usize)>>> = vec![None; unless_near.len()];
+    let spans = |r: &Regex| -> Vec<(usize, usize)> { r.find_iter(text).map(|x| (x.start(), x.end())).collect() };
     for r in any {
         'anchor: for m in r.find_iter(text) {
             let anchor = (m.start(), m.end());
             let mut span = anchor;
-            for a in all {
-                let best = a
-                    .find_iter(text)
-                    .map(|x| (x.start(), x.end()))
-                    .map(|x| (char_gap(v.norm, anchor, x), x))
+            for (a, found) in all.iter().zip(all_m.iter_mut()) {
+                let best = found
+                    .get_or_insert_with(|| spans(a))
+                    .iter()
+                    .map(|&x| (char_gap(v.norm, anchor, x), x))
                     .filter(|(gap, _)| window.is_none_or(|w| *gap <= w))
                     .min_by_key(|(gap, _)| *gap);
                 match best {
@@ -111,8 +128,8 @@ fn pattern(v: &ClauseView, any: &[Regex], all: &[Regex], window: Option<usize>, 
                     None => continue 'anchor,
                 }
             }
-            for u in unless_near {
-                if u.find_iter(text).any(|x| window.is_none_or(|w| char_gap(v.norm, anchor, (x.start(), x.end())) <= w)) {
+            for (u, found) in unless_near.iter().zip(unless_m.iter_mut()) {
+                if found.get_or_insert_with(|| spans(u)).iter().any(|&x| window.is_none_or(|w| char_gap(v.norm, anchor, x) <= w)) {
                     continue 'anchor;
                 }
             }
@@ -163,14 +180,19 @@ fn numeric(
     bounds: &[CBound],
 ) -> Vec<Hit> {
     let text = &v.norm.text;
-    let Some(bound) = bounds.iter().find(|b| b.fits(v.facts)) else { return Vec::new() };
+    // The trigger first: without one nothing else (facts, quantities) is needed.
+    let triggers: Vec<regex::Match> = trigger.find_iter(text).collect();
+    if triggers.is_empty() {
+        return Vec::new();
+    }
+    let Some(bound) = bounds.iter().find(|b| b.fits(v.facts())) else { return Vec::new() };
     let qs = quantities(kind, text);
     let reference = match relative {
-        Some(Relative::Budget) => v.facts.reference_amount(Facts::lot_in(text)),
+        Some(Relative::Budget) => v.facts().reference_amount(Facts::lot_in(text)),
         None => None,
     };
     let mut hits = Vec::new();
-    for t in trigger.find_iter(text) {
+    for t in triggers {
         let (ts, te) = (v.norm.char_at_byte(t.start()), v.norm.char_at_byte(t.end()));
         // The nearest quantity after the trigger, else the nearest before it. A money amount
         // equal to the reference is the budget itself ("按预算金额200万元的2%"), not the value.
@@ -232,12 +254,18 @@ fn period_len(from: NaiveDate, to: NaiveDate, unit: DayUnit, inclusive: bool) ->
 
 fn period(v: &ClauseView, start: &Regex, end: Option<&Regex>, window: usize, inclusive: bool, bounds: &[CBound]) -> Vec<Hit> {
     let text = &v.norm.text;
-    let Some(bound) = bounds.iter().find(|b| b.fits(v.facts)) else { return Vec::new() };
+    // The start trigger first: without one nothing else (facts, dates) is needed.
+    let starts: Vec<regex::Match> = start.find_iter(text).collect();
+    if starts.is_empty() {
+        return Vec::new();
+    }
+    let Some(bound) = bounds.iter().find(|b| b.fits(v.facts())) else { return Vec::new() };
     let Some(min) = bound.min_days else { return Vec::new() };
     let dates = quantity::dates(text);
-    let durs = quantity::durations(text);
+    let durs = std::cell::OnceCell::new();
+    let durs = || durs.get_or_init(|| quantity::durations(text));
     let mut hits = Vec::new();
-    for s in start.find_iter(text) {
+    for s in starts {
         let (ss, se) = (v.norm.char_at_byte(s.start()), v.norm.char_at_byte(s.end()));
         let near = |from: usize| dates.iter().filter(move |d| d.start >= from && d.start <= from + window);
         let pair = match end {
@@ -270,7 +298,7 @@ fn period(v: &ClauseView, start: &Regex, end: Option<&Regex>, window: usize, inc
                     continue;
                 }
             }
-        } else if let Some(d) = durs.iter().find(|d| d.start >= se && d.start <= se + window) {
+        } else if let Some(d) = durs().iter().find(|d| d.start >= se && d.start <= se + window) {
             // A stated duration; converted conservatively so that only clear shortfalls count.
             let n = i64::from(d.value.amount);
             let len = match (d.value.unit, bound.unit) {
