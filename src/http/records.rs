@@ -50,7 +50,8 @@ pub struct LinkBody {
 }
 
 /// `POST /challenges/{id}/clauses`: the challenge targets this clause.
-pub async fn link(State(st): State<AppState>, Path(id): Path<String>, Json(body): Json<LinkBody>) -> Result<StatusCode, ApiError> {
+pub async fn link(State(st): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<StatusCode, ApiError> {
+    let body: LinkBody = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("请求体应为 {{\"clause_id\": 整数}}：{e}")))?;
     st.service.link_challenge_clause(&id, body.clause_id).await.map_err(|e| match e {
         crate::service::ServiceError::Store(crate::store::StoreError::NotFound("challenge")) => ApiError::not_found("质疑"),
         crate::service::ServiceError::Store(crate::store::StoreError::NotFound(_)) => ApiError::not_found("条款"),
