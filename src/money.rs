@@ -14,35 +14,71 @@ pub struct Fen(pub i64);
 pub struct InvalidYuan(pub String);
 
 impl Fen {
-    /// Parses a decimal yuan string ("1560000", "1,560,000.5", "￥1560000.00") exactly.
-    /// At most two decimal places; negative amounts are refused.
+    /// Parses an amount in 元 written as a decimal, exactly: `1560000`, `1,560,000.50`,
+    /// `￥1560000.00`, full-width digits, a trailing `元`, and the exponent form Excel writes
+    /// (`1.2E6`). At most two decimal places unless the extra digits are zeros; negative
+    /// amounts are refused (a budget cannot be negative).
     pub fn parse_yuan(s: &str) -> Result<Fen, InvalidYuan> {
-        let err = || InvalidYuan(s.to_string());
-        let t: String = s
+        let bad = || InvalidYuan(s.to_string());
+        let norm: String = s
             .trim()
             .trim_start_matches(['¥', '￥'])
             .trim_end_matches('元')
             .chars()
-            .filter(|c| *c != ',' && *c != '，')
+            .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
             .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
                 '．' => '.',
                 _ => c,
             })
             .collect();
-        let (int, frac) = match t.split_once('.') {
-            Some((i, f)) => (i, f),
-            None => (t.as_str(), ""),
+        if norm.is_empty() {
+            return Err(bad());
+        }
+        let (mantissa, exp) = match norm.find(['e', 'E']) {
+            Some(i) => {
+                let e: i32 = norm[i + 1..].trim_start_matches('+').parse().map_err(|_| bad())?;
+                if !(-20..=20).contains(&e) {
+                    return Err(bad());
+                }
+                (&norm[..i], e)
+            }
+            None => (norm.as_str(), 0),
         };
-        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err());
+        let (int_part, frac_part) = match mantissa.split_once('.') {
+            Some((a, b)) => (a, b),
+            None => (mantissa, ""),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return Err(bad());
         }
-        let yuan: i64 = int.parse().map_err(|_| err())?;
-        let mut cents: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| err())? };
-        if frac.len() == 1 {
-            cents *= 10;
+        if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
         }
-        yuan.checked_mul(100).and_then(|f| f.checked_add(cents)).map(Fen).ok_or_else(err)
+        // All digits as one string, with the decimal point position shifted by the exponent.
+        let digits: String = format!("{int_part}{frac_part}");
+        let point = int_part.len() as i32 + exp; // digits before the decimal point
+        let digits = digits.trim_start_matches('0');
+        let lead_zeros = (int_part.len() + frac_part.len()) as i32 - digits.len() as i32;
+        let point = point - lead_zeros;
+        let mut fen: i64 = 0;
+        for (i, ch) in digits.chars().enumerate() {
+            let pos = i as i32; // digit index; its power of ten relative to 分 is point + 1 - pos
+            let d = i64::from(ch as u8 - b'0');
+            let power = point + 1 - pos; // 10^power 分 … power 0 means 1 分
+            if power < 0 {
+                if d != 0 {
+                    return Err(bad()); // a fraction of a 分
+                }
+                continue;
+            }
+            let mut v = d;
+            for _ in 0..power {
+                v = v.checked_mul(10).ok_or_else(bad)?;
+            }
+            fen = fen.checked_add(v).ok_or_else(bad)?;
+        }
+        Ok(Fen(fen))
     }
 
     /// The amount in yuan as a decimal string with two places ("1560000.00").

@@ -22,33 +22,19 @@ pub async fn upload(
     State(st): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, ApiError> {
     let scope = scope(&headers)?;
     let project_id = parse_id(&id, "项目")?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut kind = "tender";
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(multipart_error(e.status(), e.body_text())),
-        };
-        match field.name().unwrap_or_default() {
-            "file" => {
-                let name = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field.bytes().await.map_err(|e| multipart_error(e.status(), e.body_text()))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            "kind" => {
-                let text = field.text().await.map_err(|e| multipart_error(e.status(), e.body_text()))?;
-                kind = document_kind(&text)
-                    .ok_or_else(|| ApiError::invalid("文件类型 kind 应为 采购文件/更正公告/澄清（tender/correction/clarification）"))?;
-            }
-            _ => {}
-        }
-    }
-    let (name, bytes) = file.ok_or_else(|| ApiError::bad_request("缺少上传文件字段 file"))?;
+    let mut form = super::read_form(multipart).await?;
+    let kind = match super::form_text(&form, "kind") {
+        Some(k) => document_kind(&k)
+            .ok_or_else(|| ApiError::invalid("文件类型 kind 应为 采购文件/更正公告/澄清（tender/correction/clarification）"))?,
+        None => "tender",
+    };
+    let file = form.remove("file").ok_or_else(|| ApiError::bad_request("缺少上传文件字段 file"))?;
+    let name = file.file_name.unwrap_or_else(|| "upload".into());
+    let bytes = file.bytes.to_vec();
     let outcome = st.service.upload(project_id, kind, &name, bytes, scope.as_deref()).await?;
     Ok(match outcome {
         UploadOutcome::Stored(d) => (StatusCode::CREATED, Json(serde_json::to_value(d).unwrap_or_default())).into_response(),

@@ -60,6 +60,34 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// One field of a multipart form: its file name (for file fields) and its bytes.
+pub(crate) struct FormField {
+    pub file_name: Option<String>,
+    pub bytes: axum::body::Bytes,
+}
+
+/// Reads a whole multipart form into field name → field (a repeated name keeps the last).
+/// The body limit applies while reading; exceeding it answers 413.
+pub(crate) async fn read_form(mut multipart: axum::extract::Multipart) -> Result<std::collections::HashMap<String, FormField>, ApiError> {
+    let mut fields = std::collections::HashMap::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(fields),
+            Err(e) => return Err(documents::multipart_error(e.status(), e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|e| documents::multipart_error(e.status(), e.body_text()))?;
+        fields.insert(name, FormField { file_name, bytes });
+    }
+}
+
+/// A text field of a form, trimmed (`None` when absent).
+pub(crate) fn form_text(fields: &std::collections::HashMap<String, FormField>, name: &str) -> Option<String> {
+    fields.get(name).map(|f| String::from_utf8_lossy(&f.bytes).trim().to_string())
+}
+
 /// Parses a numeric path id, answering 404 for anything else.
 pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().map_err(|_| ApiError::not_found(what))

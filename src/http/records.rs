@@ -10,26 +10,13 @@ use serde::Deserialize;
 
 /// `POST /records/import` (multipart files `projects`, `challenges`, `complaints`; optional
 /// field `skip_invalid=true`). 200 when written, 422 with every rejected row when refused.
-pub async fn import(State(st): State<AppState>, mut multipart: Multipart) -> Result<Response, ApiError> {
-    let mut files = crate::records::ImportFiles::default();
-    let mut skip_invalid = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(super::documents::multipart_error(e.status(), e.body_text())),
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string).unwrap_or_else(|| format!("{name}.csv"));
-        let bytes = field.bytes().await.map_err(|e| super::documents::multipart_error(e.status(), e.body_text()))?;
-        match name.as_str() {
-            "projects" => files.projects = Some((file_name, bytes.to_vec())),
-            "challenges" => files.challenges = Some((file_name, bytes.to_vec())),
-            "complaints" => files.complaints = Some((file_name, bytes.to_vec())),
-            "skip_invalid" => skip_invalid = matches!(String::from_utf8_lossy(&bytes).trim(), "true" | "1" | "yes"),
-            _ => {}
-        }
-    }
+pub async fn import(State(st): State<AppState>, multipart: Multipart) -> Result<Response, ApiError> {
+    let mut form = super::read_form(multipart).await?;
+    let skip_invalid = matches!(super::form_text(&form, "skip_invalid").as_deref(), Some("true" | "1" | "yes"));
+    let mut file = |name: &str| {
+        form.remove(name).map(|f| (f.file_name.unwrap_or_else(|| format!("{name}.csv")), f.bytes.to_vec()))
+    };
+    let files = crate::records::ImportFiles { projects: file("projects"), challenges: file("challenges"), complaints: file("complaints") };
     if files.projects.is_none() && files.challenges.is_none() && files.complaints.is_none() {
         return Err(ApiError::bad_request("请上传 projects、challenges 或 complaints 文件"));
     }

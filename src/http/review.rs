@@ -66,35 +66,15 @@ fn render(report: &Report, format: Option<&str>) -> Result<Response, ApiError> {
 }
 
 /// `POST /check` (multipart `file`, optional `stage`, `format`): checks without storing.
-pub async fn check(State(st): State<AppState>, mut multipart: Multipart) -> Result<Response, ApiError> {
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut stage = None;
-    let mut format = "json".to_string();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(super::documents::multipart_error(e.status(), e.body_text())),
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        match name.as_str() {
-            "file" => {
-                let fname = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field.bytes().await.map_err(|e| super::documents::multipart_error(e.status(), e.body_text()))?;
-                file = Some((fname, bytes.to_vec()));
-            }
-            "stage" | "format" => {
-                let v = field.text().await.map_err(|e| super::documents::multipart_error(e.status(), e.body_text()))?;
-                if name == "stage" {
-                    stage = Some(Stage::parse(v.trim()).ok_or_else(|| ApiError::invalid("stage 应为 pre、mid 或 post"))?);
-                } else {
-                    format = v.trim().to_string();
-                }
-            }
-            _ => {}
-        }
-    }
-    let (name, bytes) = file.ok_or_else(|| ApiError::bad_request("缺少上传文件字段 file"))?;
+pub async fn check(State(st): State<AppState>, multipart: Multipart) -> Result<Response, ApiError> {
+    let mut form = super::read_form(multipart).await?;
+    let stage = match super::form_text(&form, "stage") {
+        Some(v) => Some(Stage::parse(&v).ok_or_else(|| ApiError::invalid("stage 应为 pre、mid 或 post"))?),
+        None => None,
+    };
+    let format = super::form_text(&form, "format").unwrap_or_else(|| "json".into());
+    let file = form.remove("file").ok_or_else(|| ApiError::bad_request("缺少上传文件字段 file"))?;
+    let (name, bytes) = (file.file_name.unwrap_or_else(|| "upload".into()), file.bytes.to_vec());
     let book = st.service.rulebook().clone();
     let limits = st.service.limits().clone();
     // Parse errors are refusals with the same codes as uploads.

@@ -445,7 +445,7 @@ pub fn parse_import_with(files: ImportFiles, existing: &Known, dl: &Deadlines<'_
                             purchaser: r.req_text("purchaser")?,
                             agency: r.opt_text("agency")?,
                             method: r.parse("method", Method::parse)?,
-                            budget: r.parse("budget_yuan", Fen::parse_yuan)?,
+                            budget: r.parse("budget_yuan", parse_budget)?,
                             publish_date: r.date("publish_date")?,
                             contract_date: r.opt_date("contract_date")?,
                             project_no,

@@ -126,90 +126,15 @@ pub fn parse_required_text(s: &str) -> Result<String, FieldError> {
     parse_text(s)?.ok_or(FieldError::Empty)
 }
 
-/// An amount of money in integer 分 (fen, 0.01 元). Money is never a float (domain README,
-/// "Numbers that matter").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Fen(pub i64);
+/// Money in integer 分: the one type shared with the rest of the crate.
+pub use crate::money::Fen;
 
-impl Fen {
-    /// Parses an amount in 元 written as a decimal: `1200000`, `1,200,000.50`, `１２０００`
-    /// (full-width digits), optionally with a trailing `元`; also the exponent form Excel uses for
-    /// some numbers (`1.2E6`). At most two decimal places unless the extra digits are zeros.
-    /// Negative amounts are refused: a budget cannot be negative.
-    pub fn parse_yuan(s: &str) -> Result<Fen, FieldError> {
-        let bad = || FieldError::Amount(s.trim().to_string());
-        let norm: String = s
-            .trim()
-            .trim_end_matches('元')
-            .chars()
-            .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                '．' => '.',
-                _ => c,
-            })
-            .collect();
-        if norm.is_empty() {
-            return Err(FieldError::Empty);
-        }
-        let (mantissa, exp) = match norm.find(['e', 'E']) {
-            Some(i) => {
-                let e: i32 = norm[i + 1..].trim_start_matches('+').parse().map_err(|_| bad())?;
-                if !(-20..=20).contains(&e) {
-                    return Err(bad());
-                }
-                (&norm[..i], e)
-            }
-            None => (norm.as_str(), 0),
-        };
-        let (int_part, frac_part) = match mantissa.split_once('.') {
-            Some((a, b)) => (a, b),
-            None => (mantissa, ""),
-        };
-        if int_part.is_empty() && frac_part.is_empty() {
-            return Err(bad());
-        }
-        if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
-            return Err(bad());
-        }
-        // All digits as one string, with the decimal point position shifted by the exponent.
-        let digits: String = format!("{int_part}{frac_part}");
-        let point = int_part.len() as i32 + exp; // digits before the decimal point
-        let digits = digits.trim_start_matches('0');
-        let lead_zeros = (int_part.len() + frac_part.len()) as i32 - digits.len() as i32;
-        let point = point - lead_zeros;
-        let mut fen: i64 = 0;
-        for (i, ch) in digits.chars().enumerate() {
-            let pos = i as i32; // digit index; its power of ten relative to 分 is point + 1 - pos
-            let d = i64::from(ch as u8 - b'0');
-            let power = point + 1 - pos; // 10^power 分 … power 0 means 1 分
-            if power < 0 {
-                if d != 0 {
-                    return Err(bad()); // a fraction of a 分
-                }
-                continue;
-            }
-            let mut v = d;
-            for _ in 0..power {
-                v = v.checked_mul(10).ok_or_else(bad)?;
-            }
-            fen = fen.checked_add(v).ok_or_else(bad)?;
-        }
-        Ok(Fen(fen))
+/// Parses a budget in 元 (see [`Fen::parse_yuan`]), as a field error for import reports.
+pub fn parse_budget(s: &str) -> Result<Fen, FieldError> {
+    if s.trim().is_empty() {
+        return Err(FieldError::Empty);
     }
-
-    /// The amount in 元 as an exact decimal string with two places.
-    pub fn to_yuan_string(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let a = self.0.unsigned_abs();
-        format!("{sign}{}.{:02}", a / 100, a % 100)
-    }
-}
-
-impl fmt::Display for Fen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_yuan_string())
-    }
+    Fen::parse_yuan(s).map_err(|_| FieldError::Amount(s.trim().to_string()))
 }
 
 /// Parses a calendar date in the forms found in procurement spreadsheets: `2024-07-03`,
@@ -580,15 +505,16 @@ mod tests {
 
     #[test]
     fn money_is_exact() {
-        assert_eq!(Fen::parse_yuan("1200000"), Ok(Fen(120_000_000)));
-        assert_eq!(Fen::parse_yuan("1,200,000.5"), Ok(Fen(120_000_050)));
-        assert_eq!(Fen::parse_yuan("0.07"), Ok(Fen(7)));
-        assert_eq!(Fen::parse_yuan("１２０００元"), Ok(Fen(1_200_000)));
-        assert_eq!(Fen::parse_yuan("1.2E6"), Ok(Fen(120_000_000)));
-        assert_eq!(Fen::parse_yuan("12.300"), Ok(Fen(1230)));
-        assert_eq!(Fen::parse_yuan(".5"), Ok(Fen(50)));
+        assert_eq!(parse_budget("1200000"), Ok(Fen(120_000_000)));
+        assert_eq!(parse_budget("1,200,000.5"), Ok(Fen(120_000_050)));
+        assert_eq!(parse_budget("0.07"), Ok(Fen(7)));
+        assert_eq!(parse_budget("１２０００元"), Ok(Fen(1_200_000)));
+        assert_eq!(parse_budget("1.2E6"), Ok(Fen(120_000_000)));
+        assert_eq!(parse_budget("12.300"), Ok(Fen(1230)));
+        assert_eq!(parse_budget(".5"), Ok(Fen(50)));
+        assert_eq!(parse_budget("  "), Err(FieldError::Empty));
         for bad in ["1.234", "-5", "abc", "1.2.3", "99999999999999999999", "1e30", "."] {
-            assert!(matches!(Fen::parse_yuan(bad), Err(FieldError::Amount(_))), "{bad}");
+            assert!(matches!(parse_budget(bad), Err(FieldError::Amount(_))), "{bad}");
         }
         assert_eq!(Fen(120_000_050).to_yuan_string(), "1200000.50");
     }

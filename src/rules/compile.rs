@@ -107,13 +107,14 @@ fn matcher(cx: &mut Ctx, m: &MatchSpec) -> Option<Matcher> {
         ("start", m.start.is_some()),
         ("end", m.end.is_some()),
         ("inclusive", m.inclusive.is_some()),
+        ("start_heading", m.start_heading.is_some()),
         ("anchor", m.anchor.is_some()),
         ("absent_document", !m.absent_document.is_empty()),
     ];
     let allowed: &[&str] = match kind {
         MatchKind::Pattern => &["any", "all", "unless_near"],
         MatchKind::Numeric => &["trigger", "quantity", "relative_to", "bounds", "window_before"],
-        MatchKind::Period => &["start", "end", "inclusive", "bounds"],
+        MatchKind::Period => &["start", "end", "inclusive", "start_heading", "bounds"],
         MatchKind::Document => &["anchor", "absent_document"],
     };
     for (name, present) in used {
@@ -146,8 +147,16 @@ fn matcher(cx: &mut Ctx, m: &MatchSpec) -> Option<Matcher> {
         MatchKind::Period => {
             let start = required(cx, &m.start, "start");
             let end = m.end.as_ref().and_then(|e| cx.regex(e));
+            let start_heading = m.start_heading.as_ref().and_then(|e| cx.regex(e));
             let b = bounds(cx, kind, &m.bounds, at.clone());
-            Matcher::Period { start: start?, end, window: m.window.unwrap_or(40), inclusive: m.inclusive.unwrap_or(false), bounds: b }
+            Matcher::Period {
+                start: start?,
+                end,
+                window: m.window.unwrap_or(40),
+                inclusive: m.inclusive.unwrap_or(false),
+                start_heading,
+                bounds: b,
+            }
         }
         MatchKind::Document => {
             let anchor = required(cx, &m.anchor, "anchor");

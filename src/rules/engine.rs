@@ -77,6 +77,11 @@ impl Rulebook {
         let mut candidates: Vec<usize> = Vec::new();
         let mut document_rule_done: Vec<bool> = vec![false; self.rules.len()];
         let mut buf = String::new();
+        // Period rules that may take their start trigger from the section heading.
+        let heading_rules: Vec<usize> =
+            (0..self.rules.len()).filter(|&i| matches!(self.rules[i].matcher, Matcher::Period { start_heading: Some(_), .. })).collect();
+        let mut head_path: Option<&str> = None;
+        let mut head = String::new();
         for (ci, clause) in doc.clauses.iter().enumerate() {
             if !active[section_index(clause.section_kind)] {
                 continue;
@@ -89,6 +94,16 @@ impl Rulebook {
                         seen[i] = ci + 1;
                         candidates.push(i);
                     }
+                }
+            }
+            if head_path != Some(clause.section.as_str()) {
+                head_path = Some(clause.section.as_str());
+                normalize_into(own_heading(&clause.section), &mut head);
+            }
+            for &i in &heading_rules {
+                if seen[i] != ci + 1 && self.rules[i].keywords.iter().any(|k| head.contains(k.as_str())) {
+                    seen[i] = ci + 1;
+                    candidates.push(i);
                 }
             }
             if candidates.is_empty() {
@@ -108,7 +123,7 @@ impl Rulebook {
                 }
                 let norm = norm.get_or_insert_with(|| Normalized::new(&clause.text));
                 let facts = facts.get_or_insert_with(|| ClauseFacts { doc: &state.facts, text: &buf, cell: OnceCell::new() });
-                if let Some(f) = self.eval_rule(rule, i, clause, norm, &state, facts, stage) {
+                if let Some(f) = self.eval_rule(rule, i, clause, norm, &head, &state, facts, stage) {
                     document_rule_done[i] = is_document;
                     out.push(f);
                 }
@@ -141,11 +156,15 @@ impl Rulebook {
                 continue;
             }
             let norm = Normalized::new(&clause.text);
-            if !rule.keywords.iter().any(|k| norm.text.contains(k.as_str())) {
+            let mut head = String::new();
+            if matches!(rule.matcher, Matcher::Period { start_heading: Some(_), .. }) {
+                normalize_into(own_heading(&clause.section), &mut head);
+            }
+            if !rule.keywords.iter().any(|k| norm.text.contains(k.as_str()) || head.contains(k.as_str())) {
                 continue;
             }
             let facts = ClauseFacts { doc: &state.facts, text: &norm.text, cell: OnceCell::new() };
-            out.extend(self.eval_rule(rule, i, clause, &norm, &state, &facts, None));
+            out.extend(self.eval_rule(rule, i, clause, &norm, &head, &state, &facts, None));
         }
         out
     }
@@ -157,6 +176,7 @@ impl Rulebook {
         i: usize,
         clause: &Clause,
         norm: &Normalized,
+        heading: &str,
         state: &DocState,
         facts: &ClauseFacts,
         stage: Option<Stage>,
@@ -165,7 +185,7 @@ impl Rulebook {
         // (`unless`, document conditions, exceptions) only matters for a match. All of these
         // are pure, so the order does not change the result.
         let get_facts = || facts.get();
-        let view = ClauseView::new(norm, &get_facts);
+        let view = ClauseView::new(norm, heading, &get_facts);
         let hits = rule.matcher.eval(&view);
         if hits.is_empty() {
             return None;
@@ -200,6 +220,11 @@ impl Rulebook {
             suggestion: rule.suggestion.clone(),
         })
     }
+}
+
+/// The clause's own section heading: the last component of its section path.
+fn own_heading(path: &str) -> &str {
+    path.rsplit(" > ").next().unwrap_or(path)
 }
 
 fn section_index(k: SectionKind) -> usize {

@@ -38,7 +38,7 @@ impl CBound {
 pub enum Matcher {
     Pattern { any: Vec<Regex>, all: Vec<Regex>, window: Option<usize>, unless_near: Vec<Regex> },
     Numeric { trigger: Regex, quantity: QuantityKind, window: usize, window_before: usize, relative: Option<Relative>, bounds: Vec<CBound> },
-    Period { start: Regex, end: Option<Regex>, window: usize, inclusive: bool, bounds: Vec<CBound> },
+    Period { start: Regex, end: Option<Regex>, window: usize, inclusive: bool, start_heading: Option<Regex>, bounds: Vec<CBound> },
     Document { anchor: Regex, absent: Vec<Regex> },
 }
 
@@ -57,12 +57,14 @@ pub struct Hit {
 /// period matchers read them.
 pub struct ClauseView<'a> {
     pub norm: &'a Normalized,
+    /// The normalised heading of the clause's section (its own last path component).
+    pub heading: &'a str,
     facts: &'a dyn Fn() -> &'a Facts,
 }
 
 impl<'a> ClauseView<'a> {
-    pub fn new(norm: &'a Normalized, facts: &'a dyn Fn() -> &'a Facts) -> ClauseView<'a> {
-        ClauseView { norm, facts }
+    pub fn new(norm: &'a Normalized, heading: &'a str, facts: &'a dyn Fn() -> &'a Facts) -> ClauseView<'a> {
+        ClauseView { norm, heading, facts }
     }
 
     /// The clause facts (document facts overlaid with the clause's own).
@@ -95,7 +97,9 @@ impl Matcher {
             Matcher::Numeric { trigger, quantity, window, window_before, relative, bounds } => {
                 numeric(v, trigger, *quantity, *window, *window_before, *relative, bounds)
             }
-            Matcher::Period { start, end, window, inclusive, bounds } => period(v, start, end.as_ref(), *window, *inclusive, bounds),
+            Matcher::Period { start, end, window, inclusive, start_heading, bounds } => {
+                period(v, start, end.as_ref(), *window, *inclusive, start_heading.as_ref(), bounds)
+            }
             Matcher::Document { anchor, .. } => anchor
                 .find_iter(&v.norm.text)
                 .map(|m| Hit { start: m.start(), end: m.end(), severity: None, note: None })
@@ -252,10 +256,25 @@ fn period_len(from: NaiveDate, to: NaiveDate, unit: DayUnit, inclusive: bool) ->
     }
 }
 
-fn period(v: &ClauseView, start: &Regex, end: Option<&Regex>, window: usize, inclusive: bool, bounds: &[CBound]) -> Vec<Hit> {
+#[allow(clippy::too_many_arguments)]
+fn period(
+    v: &ClauseView,
+    start: &Regex,
+    end: Option<&Regex>,
+    window: usize,
+    inclusive: bool,
+    start_heading: Option<&Regex>,
+    bounds: &[CBound],
+) -> Vec<Hit> {
     let text = &v.norm.text;
     // The start trigger first: without one nothing else (facts, dates) is needed.
-    let starts: Vec<regex::Match> = start.find_iter(text).collect();
+    let mut starts: Vec<(usize, usize)> = start.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    let from_heading = starts.is_empty() && start_heading.is_some_and(|h| h.is_match(v.heading));
+    if from_heading {
+        // The section heading names the period ("三、获取招标文件"); the clause gives the dates
+        // (a date range only: a bare duration under such a heading may be about anything).
+        starts.push((0, 0));
+    }
     if starts.is_empty() {
         return Vec::new();
     }
@@ -266,7 +285,7 @@ fn period(v: &ClauseView, start: &Regex, end: Option<&Regex>, window: usize, inc
     let durs = || durs.get_or_init(|| quantity::durations(text));
     let mut hits = Vec::new();
     for s in starts {
-        let (ss, se) = (v.norm.char_at_byte(s.start()), v.norm.char_at_byte(s.end()));
+        let (ss, se) = (v.norm.char_at_byte(s.0), v.norm.char_at_byte(s.1));
         let near = |from: usize| dates.iter().filter(move |d| d.start >= from && d.start <= from + window);
         let pair = match end {
             None => {
@@ -290,7 +309,7 @@ fn period(v: &ClauseView, start: &Regex, end: Option<&Regex>, window: usize, inc
                 Ok(n) => (n, b.end, format!("{}至{}", a.value.date, b.value.date)),
                 Err(year) => {
                     hits.push(Hit {
-                        start: s.start(),
+                        start: s.0,
                         end: v.norm.byte_at_char(b.end),
                         severity: Some(Severity::Notice),
                         note: Some(format!("（{year}年的节假日安排未知，无法核算工作日，请人工核对）")),
@@ -298,7 +317,13 @@ fn period(v: &ClauseView, start: &Regex, end: Option<&Regex>, window: usize, inc
                     continue;
                 }
             }
-        } else if let Some(d) = durs().iter().find(|d| d.start >= se && d.start <= se + window) {
+        } else if let Some(d) = durs()
+            .iter()
+            .find(|d| d.start >= se && d.start <= se + window)
+            // With an `end` trigger a stated duration counts only when the clause names that
+            // end point ("自公告发布之日起5个工作日" is an announcement period, not a bid period).
+            .filter(|_| !from_heading && end.is_none_or(|e| e.is_match(text)))
+        {
             // A stated duration; converted conservatively so that only clear shortfalls count.
             let n = i64::from(d.value.amount);
             let len = match (d.value.unit, bound.unit) {
@@ -316,7 +341,7 @@ fn period(v: &ClauseView, start: &Regex, end: Option<&Regex>, window: usize, inc
         if len < i64::from(min) {
             let unit = if bound.unit == DayUnit::WorkingDays { "个工作日" } else { "日" };
             hits.push(Hit {
-                start: s.start(),
+                start: s.0,
                 end: v.norm.byte_at_char(span_end.max(ss)),
                 severity: None,
                 note: Some(format!("（识别期限：{shown}，计{len}{unit}；法定不少于{min}{unit}）")),

@@ -183,6 +183,10 @@ pub struct MatchSpec {
     pub end: Option<Spanned<String>>,
     /// Period: count both ends (an availability window "7月1日至7月5日" is 5 days).
     pub inclusive: Option<bool>,
+    /// Period: when the clause itself has no `start`, a section heading matching this regex
+    /// supplies it ("三、获取招标文件" above "时间：7月3日至7月5日"); the dates are then read from
+    /// the start of the clause. The rule's keywords are also looked for in that heading.
+    pub start_heading: Option<Spanned<String>>,
     // --- document ---
     /// Document: the finding is anchored at the first clause (in `sections`) matching this.
     pub anchor: Option<Spanned<String>>,
