@@ -167,9 +167,9 @@ fn measure_other(path: &Path, reference: &Path, limits: &Limits) {
             let got: String = ex.blocks.iter().map(|b| b.text.as_str()).collect::<Vec<_>>().join("\n");
             let sim = sim_column(&got, std::fs::read_to_string(reference).ok());
             println!(
-                "| {:<32} | {:>6?} | {:>6} | {:>6} | {:>10} | {:>8.2} | {:>8.1} |",
+                "| {:<32} | {:>6} | {:>6} | {:>6} | {:>10} | {:>8.2} | {:>8.1} |",
                 name,
-                ex.format,
+                format!("{:?}", ex.format),
                 ex.blocks.len(),
                 normalise(&got).len(),
                 sim,
