@@ -6,7 +6,7 @@ use crate::finding::{Finding, Stage};
 use crate::rules::Rulebook;
 use crate::ingest::{self, IngestError, Limits};
 use crate::segment::segment;
-use crate::store::{ClauseForIndex, DocumentView, Store, StoreError, UploadContent};
+use crate::store::{DocumentView, Store, StoreError, UploadContent};
 use fairtender_index::{ClauseIndex, IndexDoc, IndexError, SearchQuery, SearchResults};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -183,7 +183,7 @@ impl Service {
 
     /// (Re)indexes one document's clauses.
     pub async fn index_document(&self, document_id: i64) -> Result<usize, ServiceError> {
-        let docs: Vec<IndexDoc> = self.store.clauses_for_index(document_id).await?.into_iter().map(to_index_doc).collect();
+        let docs: Vec<IndexDoc> = self.store.clauses_for_index(document_id).await?;
         let n = docs.len();
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.index_documents(&docs))
@@ -232,23 +232,6 @@ impl Service {
             .await
             .map_err(|e| ServiceError::Task(e.to_string()))??;
         Ok(results)
-    }
-}
-
-fn to_index_doc(c: ClauseForIndex) -> IndexDoc {
-    IndexDoc {
-        clause_id: c.clause_id,
-        document_id: c.document_id,
-        project_id: c.project_id,
-        agency: c.agency,
-        year: c.year,
-        method: c.method,
-        procurement_type: c.procurement_type,
-        section_kind: c.section_kind,
-        section: c.section,
-        page: c.page,
-        ordinal: c.ordinal,
-        text: c.text,
     }
 }
 

@@ -6,6 +6,7 @@ use crate::document::SegmentedDocument;
 use crate::money::Fen;
 use chrono::{DateTime, NaiveDate, Utc};
 use crate::finding::Finding;
+use fairtender_index::IndexDoc;
 use entity::{agency, clause, document, finding, project};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbErr,
@@ -197,23 +198,6 @@ fn stored_finding(m: finding::Model) -> Option<StoredFinding> {
 pub enum UploadContent<'a> {
     Parsed { doc: &'a SegmentedDocument, findings: &'a [Finding], rulebook_version: &'a str },
     NeedsOcr { pages: u32, format: &'a str },
-}
-
-/// Everything the index needs about one clause, joined from clause, document, project, agency.
-#[derive(Debug, Clone)]
-pub struct ClauseForIndex {
-    pub clause_id: i64,
-    pub document_id: i64,
-    pub project_id: i64,
-    pub agency: String,
-    pub year: i64,
-    pub method: String,
-    pub procurement_type: String,
-    pub section_kind: String,
-    pub section: String,
-    pub page: u32,
-    pub ordinal: u32,
-    pub text: String,
 }
 
 /// The database plus the blob store.
@@ -556,7 +540,7 @@ impl Store {
     }
 
     /// The clauses of one document joined with what the index filters on.
-    pub async fn clauses_for_index(&self, document_id: i64) -> Result<Vec<ClauseForIndex>, StoreError> {
+    pub async fn clauses_for_index(&self, document_id: i64) -> Result<Vec<IndexDoc>, StoreError> {
         let d = document::Entity::find_by_id(document_id).one(&self.db).await?.ok_or(StoreError::NotFound("document"))?;
         let (p, a) = project::Entity::find_by_id(d.project_id)
             .find_also_related(agency::Entity)
@@ -573,7 +557,7 @@ impl Store {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|c| ClauseForIndex {
+            .map(|c| IndexDoc {
                 clause_id: c.id,
                 document_id,
                 project_id: p.id,
