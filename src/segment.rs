@@ -14,7 +14,7 @@ use crate::document::{Block, BlockKind, Clause, Extracted, Section, SectionKind,
 
 /// A heading numbering style. Two headings with the same style are siblings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+pub(crate) enum Style {
     /// A DOCX heading level without recognisable numbering.
     Outline(u8),
     Chapter,     // 第一章 / 第1章 / 第一部分 / 第一篇
@@ -133,7 +133,7 @@ fn is_han_number(s: &str) -> bool {
 }
 
 /// Splits a leading numbering label off `s`, returning its style and the rest.
-fn numbering(s: &str) -> Option<(Style, &str)> {
+pub(crate) fn numbering(s: &str) -> Option<(Style, &str)> {
     let s = s.trim_start();
     if let Some(rest) = s.strip_prefix('第') {
         let end = rest.find(|c: char| !(c.is_ascii_digit() || HAN_DIGITS.contains(c)))?;

@@ -5,8 +5,10 @@
 //! only when it decodes without a single error; anything else is
 //! [`IngestError::UnknownEncoding`] rather than mojibake.
 //!
-//! Lines are not reflowed: text files in this domain carry one paragraph per line. A line
-//! with " | " or tab-separated cells becomes a table row; a form feed starts a new page.
+//! Text files in this domain mostly carry one paragraph per line, but text pasted from a PDF is
+//! hard-wrapped: a sentence broken over several lines is rejoined into one paragraph (see
+//! [`continues`]) so that a rule sees the whole clause. A line with " | " or tab-separated cells
+//! becomes a table row; a form feed starts a new page.
 
 use std::borrow::Cow;
 
@@ -73,11 +75,52 @@ fn lines_to_blocks(text: &str, deadline: &Deadline) -> Result<(Vec<Block>, u32),
                 page = page.saturating_add(1);
             }
             if let Some(block) = line_block(segment, page) {
-                blocks.push(block);
+                match blocks.last_mut() {
+                    Some(prev) if j == 0 && continues(prev, &block) => prev.text.push_str(&block.text),
+                    _ => blocks.push(block),
+                }
             }
         }
     }
     Ok((blocks, page))
+}
+
+/// Shortest line that can be the first part of a hard-wrapped sentence: wrapped lines are as
+/// long as the page is wide, headings and titles are short.
+const MIN_WRAPPED_LINE: usize = 12;
+
+/// Whether paragraph `next` is the continuation of paragraph `prev` (a hard-wrapped sentence):
+/// `prev` is long, does not end a sentence, is not a numbered heading (a heading has no
+/// sentence punctuation) and reads as a sentence in progress; `next` does not start a new numbered item, a marked item (★▲…) or a
+/// note. Table rows never join.
+fn continues(prev: &Block, next: &Block) -> bool {
+    use crate::document::BlockKind;
+    let para = |b: &Block| matches!(b.kind, BlockKind::Paragraph { .. });
+    if !para(prev) || !para(next) {
+        return false;
+    }
+    let p = prev.text.as_str();
+    let Some(last) = p.chars().last() else { return false };
+    if p.chars().count() < MIN_WRAPPED_LINE || "。！？；;!?：:」』》)）".contains(last) {
+        return false;
+    }
+    let has_punct = p.contains(['，', ',', '、', '；', ';', '。']);
+    if crate::segment::numbering(p).is_some() && !has_punct {
+        return false;
+    }
+    let n = next.text.as_str();
+    if crate::segment::numbering(n).is_some() {
+        return false;
+    }
+    // A comma inside or at the end marks a sentence in progress. Without one, only a long line
+    // that is not a "key：value" line (项目编号：…) continues, and only into sentence text:
+    // titles ("某某医院设备采购项目" over "公开招标文件") stay apart.
+    let long_sentence = p.chars().count() >= 20 && !p.contains(['：', ':']) && n.contains(['，', '。', '；', '、']);
+    if !(has_punct || long_sentence) {
+        return false;
+    }
+    let Some(first) = n.chars().next() else { return false };
+    !("★▲●■◆※□√*#-•".contains(first) || n.starts_with("注") || n.starts_with("附件") || n.starts_with("备注"))
 }
 
 /// One line as a block: a table row when it has 2+ cells separated by " | " or tabs,
@@ -128,6 +171,33 @@ mod tests {
 
     fn texts(doc: &Extracted) -> Vec<&str> {
         doc.blocks.iter().map(|b| b.text.as_str()).collect()
+    }
+
+    #[test]
+    fn hard_wrapped_sentences_are_rejoined_but_items_and_headings_are_not() {
+        let text = "第三章 资格要求\n供应商须在本行政区域内设有常设办公场所，并提供\n近六个月的房屋租赁合同及水电缴费凭证。\n1. 投标人须具有独立法人资格；\n2. 投标人近三年内无重大违法记录。\n评分项：成立满三年、注册资本不低于\n500万元的得2分\n二、商务要求\n";
+        let doc = run(text.as_bytes()).expect("text");
+        assert_eq!(
+            texts(&doc),
+            vec![
+                "第三章 资格要求",
+                "供应商须在本行政区域内设有常设办公场所，并提供近六个月的房屋租赁合同及水电缴费凭证。",
+                "1. 投标人须具有独立法人资格；",
+                "2. 投标人近三年内无重大违法记录。",
+                "评分项：成立满三年、注册资本不低于500万元的得2分",
+                "二、商务要求",
+            ]
+        );
+    }
+
+    #[test]
+    fn short_titles_and_table_rows_do_not_absorb_the_next_line() {
+        let text = "某单位采购项目招标文件\n投标人须知前附表\n条款 | 内容\n保证金 | 不收取\n本项目不收取投标保证金，也不收取\n履约保证金。\n";
+        let doc = run(text.as_bytes()).expect("text");
+        assert_eq!(
+            texts(&doc),
+            vec!["某单位采购项目招标文件", "投标人须知前附表", "条款 | 内容", "保证金 | 不收取", "本项目不收取投标保证金，也不收取履约保证金。"]
+        );
     }
 
     #[test]
