@@ -113,9 +113,13 @@ fn continues(prev: &Block, next: &Block) -> bool {
         return false;
     }
     // A comma inside or at the end marks a sentence in progress. Without one, only a long line
-    // that is not a "key：value" line (项目编号：…) continues, and only into sentence text:
-    // titles ("某某医院设备采购项目" over "公开招标文件") stay apart.
-    let long_sentence = p.chars().count() >= 20 && !p.contains(['：', ':']) && n.contains(['，', '。', '；', '、']);
+    // that reads as a requirement (须/应/不/得…) and is not a "key：value" line (项目编号：…)
+    // continues, and only into sentence text: titles ("某某医院设备采购项目" over "公开招标文件",
+    // "…维修改造工程竞争性磋商公告" over "项目概况：…") stay apart.
+    let long_sentence = p.chars().count() >= 20
+        && !p.contains(['：', ':'])
+        && p.contains(['须', '应', '不', '得', '可', '将', '均', '若', '如'])
+        && n.contains(['，', '。', '；', '、']);
     if !(has_punct || long_sentence) {
         return false;
     }
@@ -192,11 +196,15 @@ mod tests {
 
     #[test]
     fn short_titles_and_table_rows_do_not_absorb_the_next_line() {
-        let text = "某单位采购项目招标文件\n投标人须知前附表\n条款 | 内容\n保证金 | 不收取\n本项目不收取投标保证金，也不收取\n履约保证金。\n";
+        let text = "某某市第一人民医院门诊楼改造工程竞争性磋商公告\n项目概况：潜在供应商应在交易网获取采购文件，并按时提交。\n某单位采购项目招标文件\n投标人须知前附表\n条款 | 内容\n保证金 | 不收取\n本项目不收取投标保证金，也不收取\n履约保证金。\n";
         let doc = run(text.as_bytes()).expect("text");
         assert_eq!(
             texts(&doc),
-            vec!["某单位采购项目招标文件", "投标人须知前附表", "条款 | 内容", "保证金 | 不收取", "本项目不收取投标保证金，也不收取履约保证金。"]
+            vec![
+                "某某市第一人民医院门诊楼改造工程竞争性磋商公告",
+                "项目概况：潜在供应商应在交易网获取采购文件，并按时提交。",
+                "某单位采购项目招标文件",
+                "投标人须知前附表", "条款 | 内容", "保证金 | 不收取", "本项目不收取投标保证金，也不收取履约保证金。"]
         );
     }
 
