@@ -130,6 +130,15 @@ impl Rulebook {
             }
         }
         out.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
+        // A period that cannot be counted (unknown holiday schedule) is one notice for the
+        // document, not one per clause: an inspector auditing a 2014 tender needs to be told once.
+        let mut calendar_noted = false;
+        out.retain(|f| {
+            if f.severity != crate::finding::Severity::Notice || !f.message.contains(super::matcher::CALENDAR_UNKNOWN) {
+                return true;
+            }
+            !std::mem::replace(&mut calendar_noted, true)
+        });
         out
     }
 

@@ -107,7 +107,7 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         }
         // Imported goods may require manufacturer authorisation (财政部令第87号 第十七条).
         ExceptionKind::ImportedGoods => {
-            let yes = rx(&IMPORT_CLAUSE, r"(?:允许|接受|可以|可)(?:采购|投报|提供|投标)?进口|进口(?:产品|货物|设备)");
+            let yes = rx(&IMPORT_CLAUSE, r"(?:允许|接受|可以|可)(?:采购|投报|提供|投标)?进口|进口(?:产品|货物|设备)|(?:核准|批准)(?:采购)?(?:的)?进口|进口[\p{Han}]{1,6}?(?:仪|机|设备|系统|器)");
             let no = rx(&IMPORT_NO, r"不(?:接受|允许|得|可)(?:采购|投报|提供)?进口");
             !no.is_match(text) && (ctx.facts.import_allowed || yes.is_match(text))
         }
@@ -144,6 +144,20 @@ mod tests {
         assert!(check(ExceptionKind::Negation, "不得将注册资本作为资格条件", "注册资本", Category::Scale));
         assert!(!check(ExceptionKind::Negation, "外商投资企业不得参加本项目", "外商投资企业", Category::Ownership));
         assert!(!check(ExceptionKind::Negation, "不接受联合体。投标人须在本市注册", "本市注册", Category::Region));
+    }
+
+    #[test]
+    fn approved_imports_are_recognised_in_the_clause() {
+        let f = Facts::default();
+        for clause in ["(本项目采购经核准的进口质谱仪)投标人须提供制造商出具的授权书", "所投进口彩色超声诊断仪须提供厂家授权"] {
+            let a0 = clause.find("授权").unwrap();
+            let ctx = Context { clause, anchor: (a0, a0 + 6), facts: &f, category: Category::Authorization };
+            assert!(holds(ExceptionKind::ImportedGoods, &ctx), "{clause}");
+        }
+        let clause = "本项目不接受进口产品,投标人须提供制造商授权书";
+        let a0 = clause.find("授权").unwrap();
+        let ctx = Context { clause, anchor: (a0, a0 + 6), facts: &f, category: Category::Authorization };
+        assert!(!holds(ExceptionKind::ImportedGoods, &ctx));
     }
 
     #[test]

@@ -12,6 +12,10 @@ use crate::finding::Severity;
 use crate::normalize::Normalized;
 use crate::quantity::{self, DurationUnit};
 
+/// The note of a period that cannot be counted because the year's holiday schedule is unknown;
+/// the engine keeps one such notice per document (see `Rulebook::check`).
+pub const CALENDAR_UNKNOWN: &str = "年的节假日安排未知，无法核算工作日，请人工核对";
+
 /// A compiled bound.
 #[derive(Debug, Clone)]
 pub struct CBound {
@@ -312,7 +316,7 @@ fn period(
                         start: s.0,
                         end: v.norm.byte_at_char(b.end),
                         severity: Some(Severity::Notice),
-                        note: Some(format!("（{year}年的节假日安排未知，无法核算工作日，请人工核对）")),
+                        note: Some(format!("（{year}{CALENDAR_UNKNOWN}）")),
                     });
                     continue;
                 }

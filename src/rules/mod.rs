@@ -294,6 +294,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_uncountable_period_is_one_notice_per_document() {
+        let book = Rulebook::builtin().expect("builtin");
+        // 1990 has no published schedule in the calendar (it starts in 2015).
+        let doc = single_clauses(&[
+            (SectionKind::Notice, "获取招标文件时间：1990年6月4日至1990年6月6日。"),
+            (SectionKind::Notice, "文件发售期：1990年7月2日至1990年7月4日。"),
+            (SectionKind::Notice, "获取招标文件时间：2025年6月9日至2025年6月11日。"),
+        ]);
+        let found = book.check(&doc, None);
+        let unknown: Vec<_> = found.iter().filter(|f| f.message.contains(matcher::CALENDAR_UNKNOWN)).collect();
+        assert_eq!(unknown.len(), 1, "{found:#?}");
+        assert_eq!(unknown[0].severity, Severity::Notice);
+        // A countable short period in the same document is still a violation of its own.
+        assert!(found.iter().any(|f| f.rule == "T01" && f.severity == Severity::Violation));
+    }
+
+    #[test]
     fn builtin_library_loads_and_examples_pass() {
         let book = match Rulebook::builtin() {
             Ok(b) => b,
