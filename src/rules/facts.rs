@@ -108,7 +108,8 @@ impl Facts {
         let budget = rx(&BUDGET, r"预算金额|采购预算|项目预算|预算资金|预算价|预算为|预算:");
         let ceiling = rx(&CEILING, r"最高限价|最高投标限价|控制价|拦标价");
         let method = rx(&METHOD, r"公开招标|邀请招标|竞争性磋商|竞争性谈判|询价|单一来源");
-        let ptype = rx(&TYPE, r"(货物|服务|工程)类?(?:项目|采购)|(?:采购品目|项目类型|采购类别|品目)[:]?[^。;]{0,12}?(货物|服务|工程)");
+        // Besides the explicit words, the object names the type ("保洁服务", "医疗设备采购").
+        let ptype = rx(&TYPE, r"(货物|服务|工程)类?(?:项目|采购)|(?:采购品目|项目类型|采购类别|品目)[:]?[^。;]{0,12}?(货物|服务|工程)|(?:保洁|物业|运维|维保|维护|安保|保安|咨询|餐饮|配送|审计|监理|设计|培训|测绘|评估|检测|运营|托管)(服务)|(?:设备|仪器|器械|车辆|家具|计算机|电脑|耗材|材料)(?:采购|购置)()");
         let import_yes = rx(&IMPORT_YES, r"(?:允许|接受|可以|可)(?:采购|投报|提供|投标)?进口产品|进口产品[^。;]{0,12}(?:核准|批准|审批)|采购进口产品");
         let import_no = rx(&IMPORT_NO, r"不(?:接受|允许|得|可)(?:采购|投报|提供)?进口");
         // "(?:^|[^非])专门面向(?:中小|小微)", searched as a literal and then looking one char back:
@@ -127,7 +128,10 @@ impl Facts {
             f.method = Some(Method::OpenTender);
         }
         f.proc_type = ptype.captures(text).and_then(|c| {
-            let w = c.get(1).or_else(|| c.get(2))?.as_str();
+            if c.get(4).is_some() {
+                return Some(ProcType::Goods);
+            }
+            let w = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3))?.as_str();
             Some(match w {
                 "货物" => ProcType::Goods,
                 "服务" => ProcType::Services,
@@ -193,6 +197,13 @@ mod tests {
         assert_eq!(f.proc_type, Some(ProcType::Goods));
         assert!(!f.import_allowed);
         assert_eq!(f.reference_amount(None), Some(156_000_000));
+    }
+
+    #[test]
+    fn type_from_the_object_of_procurement() {
+        assert_eq!(Facts::read("(竞争性磋商,保洁服务)价格分8分").proc_type, Some(ProcType::Services));
+        assert_eq!(Facts::read("(竞争性磋商,医疗设备采购)价格权重为65%").proc_type, Some(ProcType::Goods));
+        assert_eq!(Facts::read("某某学校食堂改造工程项目").proc_type, Some(ProcType::Works));
     }
 
     #[test]
