@@ -1,4 +1,5 @@
-//! Embeds the rule library: lists every `src/rules/library/**/*.toml` into
+//! Embeds the rule library: lists every `src/rules/library/**/*.toml` (rules) and
+//! `src/rules/library/lexicons/*.txt` (concepts) into
 //! `$OUT_DIR/rule_library.rs` so that adding a rule file needs no code change.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +11,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             collect(&p, out);
-        } else if p.extension().is_some_and(|e| e == "toml") {
+        } else if p.extension().is_some_and(|e| e == "toml")
+            || (p.extension().is_some_and(|e| e == "txt") && p.parent().and_then(|d| d.file_name()).is_some_and(|n| n == "lexicons"))
+        {
             out.push(p);
         }
     }

@@ -6,6 +6,7 @@ use toml::Spanned;
 use super::facts::Method;
 use super::matcher::{CBound, Matcher};
 use super::schema::{Bound, DayUnit, MatchKind, MatchSpec, QuantityKind, RuleFile};
+use super::lexicon::{self, Lexicons};
 use super::{Problem, Rule};
 use crate::finding::Basis;
 use crate::normalize::normalize_str;
@@ -14,6 +15,7 @@ use crate::quantity;
 struct Ctx<'a> {
     file: &'a str,
     content: &'a str,
+    lexicons: &'a Lexicons,
     problems: Vec<Problem>,
 }
 
@@ -30,7 +32,14 @@ impl Ctx<'_> {
     /// Compiles a regex written against normalised text (full-width folded, so the source is
     /// normalised the same way; `\s` stays usable for the few kept spaces).
     fn regex(&mut self, s: &Spanned<String>) -> Option<Regex> {
-        let src = fold_pattern(s.get_ref());
+        // Concepts first (`{place}` → the lexicon's alternation), then full-width folding.
+        let src = match lexicon::expand(s.get_ref(), self.lexicons) {
+            Ok(x) => fold_pattern(&x),
+            Err(e) => {
+                self.err(Some(s.span()), e);
+                return None;
+            }
+        };
         // A larger lazy-DFA cache keeps CJK-class patterns ([\p{Han}]{1,8}) on the fast path.
         match regex::RegexBuilder::new(&src).dfa_size_limit(16 << 20).size_limit(32 << 20).build() {
             Ok(r) => Some(r),
@@ -166,8 +175,8 @@ fn matcher(cx: &mut Ctx, m: &MatchSpec) -> Option<Matcher> {
 }
 
 /// Parses and compiles one rule file; every problem is returned, each with file and line.
-pub fn compile(file: &str, content: &str) -> Result<Rule, Vec<Problem>> {
-    let mut cx = Ctx { file, content, problems: Vec::new() };
+pub fn compile(file: &str, content: &str, lexicons: &Lexicons) -> Result<Rule, Vec<Problem>> {
+    let mut cx = Ctx { file, content, lexicons, problems: Vec::new() };
     let spec: RuleFile = match toml::from_str(content) {
         Ok(s) => s,
         Err(e) => {
@@ -187,6 +196,14 @@ pub fn compile(file: &str, content: &str) -> Result<Rule, Vec<Problem>> {
     }
     let mut keywords = Vec::new();
     for k in &spec.keywords {
+        // A keyword `{concept}` stands for every term of that lexicon.
+        if let Some(name) = k.get_ref().strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+            match lexicons.get(name) {
+                Some(lex) => keywords.extend(lex.terms().map(str::to_string)),
+                None => cx.err(Some(k.span()), format!("unknown concept {{{name}}} in keywords (no lexicons/{name}.txt)")),
+            }
+            continue;
+        }
         let n = normalize_str(k.get_ref());
         if n.is_empty() {
             cx.err(Some(k.span()), "empty keyword");

@@ -10,6 +10,7 @@ mod compile;
 mod engine;
 pub mod exceptions;
 pub mod facts;
+pub mod lexicon;
 pub mod matcher;
 pub mod schema;
 
@@ -125,6 +126,8 @@ pub struct Rulebook {
     prefilter: AhoCorasick,
     /// Prefilter pattern index → rule indices.
     keyword_rules: Vec<Vec<usize>>,
+    /// The concepts the rules refer to (`{name}`), kept for lint and listing.
+    lexicons: lexicon::Lexicons,
 }
 
 impl Rulebook {
@@ -142,12 +145,22 @@ impl Rulebook {
     }
 
     /// Compiles a library from `(relative path, content)` pairs and checks every example.
+    /// Lexicons are the files under `lexicons/` ending in `.txt`; everything else is a rule.
     pub fn from_sources(mut files: Vec<(String, String)>) -> Result<Rulebook, RuleError> {
         files.sort();
         let mut problems = Vec::new();
+        let mut lexicons = lexicon::Lexicons::new();
+        for (path, content) in files.iter().filter(|(p, _)| lexicon::is_lexicon_path(p)) {
+            match lexicon::parse(path, content) {
+                Ok(l) => {
+                    lexicons.insert(l.concept.clone(), l);
+                }
+                Err(mut p) => problems.append(&mut p),
+            }
+        }
         let mut rules = Vec::new();
-        for (path, content) in &files {
-            match compile::compile(path, content) {
+        for (path, content) in files.iter().filter(|(p, _)| !lexicon::is_lexicon_path(p)) {
+            match compile::compile(path, content, &lexicons) {
                 Ok(r) => rules.push(r),
                 Err(mut p) => problems.append(&mut p),
             }
@@ -164,7 +177,8 @@ impl Rulebook {
         if !problems.is_empty() {
             return Err(RuleError::Invalid(problems));
         }
-        let book = Rulebook::assemble(rules, version_of(&files))?;
+        let mut book = Rulebook::assemble(rules, version_of(&files))?;
+        book.lexicons = lexicons;
         let failures = book.test_examples();
         if !failures.is_empty() {
             return Err(RuleError::Invalid(
@@ -195,14 +209,21 @@ impl Rulebook {
         let prefilter = AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&keywords).map_err(|e| {
             RuleError::Invalid(vec![Problem { file: String::new(), line: None, reason: format!("keyword automaton: {e}") }])
         })?;
-        Ok(Rulebook { rules, version, prefilter, keyword_rules })
+        Ok(Rulebook { rules, version, prefilter, keyword_rules, lexicons: lexicon::Lexicons::new() })
     }
 
     /// A rulebook of already-compiled rules (e.g. some of [`Rulebook::rules`], possibly
     /// modified), with this book's version; the examples are not run again. Used by the
     /// benchmark to time rules one by one.
     pub fn with_rules(&self, rules: Vec<Rule>) -> Result<Rulebook, RuleError> {
-        Rulebook::assemble(rules, self.version.clone())
+        let mut book = Rulebook::assemble(rules, self.version.clone())?;
+        book.lexicons = self.lexicons.clone();
+        Ok(book)
+    }
+
+    /// The lexicons (concepts) of the library, by name.
+    pub fn lexicons(&self) -> &lexicon::Lexicons {
+        &self.lexicons
     }
 
     /// Content hash of the library (sha256 over the sorted files, hex, 16 chars); recorded
@@ -256,6 +277,13 @@ impl Rulebook {
             let folder = Path::new(&r.file).parent().and_then(|p| p.to_str()).unwrap_or("");
             if folder != r.category.as_str() { issue("folder differs from category"); }
         }
+        for (file, term, word) in lexicon::common_word_clashes(&self.lexicons) {
+            out.push(LintIssue {
+                rule: String::new(),
+                file,
+                message: format!("term {term:?} occurs inside the common word {word:?} and would fire on ordinary text"),
+            });
+        }
         out
     }
 }
@@ -280,7 +308,7 @@ fn collect_toml(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Res
     for p in entries {
         if p.is_dir() {
             collect_toml(root, &p, out)?;
-        } else if p.extension().is_some_and(|e| e == "toml") {
+        } else if p.extension().is_some_and(|e| e == "toml") || (p.extension().is_some_and(|e| e == "txt") && p.parent().and_then(|d| d.file_name()).is_some_and(|n| n == "lexicons")) {
             let content = std::fs::read_to_string(&p).map_err(|e| RuleError::Io { path: p.clone(), source: e })?;
             let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
             out.push((rel, content));
