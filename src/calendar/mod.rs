@@ -14,6 +14,13 @@ use std::sync::OnceLock;
 
 /// The embedded schedules. Adding a year: drop `YYYY.toml` in `years/` and add its line here.
 const BUILTIN_YEARS: &[(&str, &str)] = &[
+    ("2015.toml", include_str!("years/2015.toml")),
+    ("2016.toml", include_str!("years/2016.toml")),
+    ("2017.toml", include_str!("years/2017.toml")),
+    ("2018.toml", include_str!("years/2018.toml")),
+    ("2019.toml", include_str!("years/2019.toml")),
+    ("2020.toml", include_str!("years/2020.toml")),
+    ("2021.toml", include_str!("years/2021.toml")),
     ("2022.toml", include_str!("years/2022.toml")),
     ("2023.toml", include_str!("years/2023.toml")),
     ("2024.toml", include_str!("years/2024.toml")),
@@ -210,7 +217,7 @@ mod tests {
     #[test]
     fn builtin_schedules_load() {
         let cal = WorkCalendar::builtin();
-        assert_eq!(cal.known_years().collect::<Vec<_>>(), vec![2022, 2023, 2024, 2025, 2026]);
+        assert_eq!(cal.known_years().collect::<Vec<_>>(), (2015..=2026).collect::<Vec<_>>());
     }
 
     #[test]
@@ -225,6 +232,23 @@ mod tests {
         assert_eq!(cal.is_working_day(d(2025, 2, 9)), Ok(false));
         // The 2023 New Year holiday begins on 2022-12-31 (a Saturday anyway).
         assert_eq!(cal.is_working_day(d(2022, 12, 31)), Ok(false));
+    }
+
+    #[test]
+    fn past_years_inspectors_audit() {
+        let cal = WorkCalendar::builtin();
+        // 2020: the Spring Festival holiday was extended to 02-02 by a second notice.
+        assert_eq!(cal.is_working_day(d(2020, 1, 31)), Ok(false));
+        assert_eq!(cal.is_working_day(d(2020, 2, 3)), Ok(true));
+        assert_eq!(cal.is_working_day(d(2020, 1, 19)), Ok(true)); // Sunday, 调休
+        // 2019: 劳动节 extended to 05-01..05-04 (second notice), Sunday 05-05 worked.
+        assert_eq!(cal.is_working_day(d(2019, 5, 3)), Ok(false));
+        assert_eq!(cal.is_working_day(d(2019, 5, 5)), Ok(true));
+        // 2015: the 70th-anniversary day off on 09-03, Sunday 09-06 worked.
+        assert_eq!(cal.is_working_day(d(2015, 9, 3)), Ok(false));
+        assert_eq!(cal.is_working_day(d(2015, 9, 6)), Ok(true));
+        // Before 2015 nothing is known.
+        assert_eq!(cal.is_working_day(d(2014, 6, 3)), Err(UnknownYear(2014)));
     }
 
     #[test]
