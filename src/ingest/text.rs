@@ -101,7 +101,8 @@ fn continues(prev: &Block, next: &Block) -> bool {
     }
     let p = prev.text.as_str();
     let Some(last) = p.chars().last() else { return false };
-    if p.chars().count() < MIN_WRAPPED_LINE || "。！？；;!?：:」』》)）".contains(last) {
+    let splits = splits_a_word(p, next.text.as_str());
+    if (p.chars().count() < MIN_WRAPPED_LINE && !splits) || "。！？；;!?：:」』》)）".contains(last) {
         return false;
     }
     let has_punct = p.contains(['，', ',', '、', '；', ';', '。']);
@@ -120,11 +121,36 @@ fn continues(prev: &Block, next: &Block) -> bool {
         && !p.contains(['：', ':'])
         && p.contains(['须', '应', '不', '得', '可', '将', '均', '若', '如'])
         && n.contains(['，', '。', '；', '、']);
-    if !(has_punct || long_sentence) {
+    if !(has_punct || long_sentence || splits) {
         return false;
     }
     let Some(first) = n.chars().next() else { return false };
     !("★▲●■◆※□√*#-•".contains(first) || n.starts_with("注") || n.starts_with("附件") || n.starts_with("备注"))
+}
+
+/// Words of procurement documents that a copy from a PDF often breaks across two lines
+/// ("质\n疑", "答\n复"): a break inside one of them is never the end of a paragraph, however
+/// short the line.
+const BREAKABLE_WORDS: &[&str] = &[
+    "质疑", "投诉", "答复", "异议", "受理", "投标", "招标", "采购", "磋商", "谈判", "询价", "响应", "供应商", "投标人",
+    "采购人", "代理机构", "中标", "成交", "评审", "评标", "评分", "得分", "分值", "资格", "审查", "条件", "要求", "提供",
+    "提交", "递交", "具有", "具备", "注册", "资本", "资金", "资产", "营业", "收入", "成立", "年限", "经营", "业绩",
+    "项目", "合同", "服务", "货物", "工程", "设备", "产品", "品牌", "型号", "参数", "技术", "规格", "证书", "证明",
+    "认证", "资质", "许可", "授权", "厂家", "制造商", "生产", "企业", "公司", "单位", "机构", "分公司", "办事处",
+    "本地", "本市", "本省", "所在地", "行政区域", "保证金", "保函", "履约", "退还", "支付", "付款", "结算", "审计",
+    "验收", "期限", "截止", "时间", "日期", "工作日", "公告", "文件", "获取", "发布", "澄清", "修改", "更正",
+    "无效", "不予", "视为", "否则", "处理", "负偏离", "偏离", "一致", "相同", "不得", "必须", "应当", "须知", "名录",
+    "入库", "备案", "登记", "报名", "现场", "踏勘", "法定代表人", "联合体", "中小企业", "小微企业", "价格", "报价",
+    "预算", "限价", "最高", "最低", "扣除", "优先", "加分", "以上", "以下", "不少于", "不低于", "不超过", "人员",
+    "工程师", "职称", "社保", "社会保险", "纳税", "税收", "户籍", "荣誉", "奖项", "称号", "协会", "会员", "系统",
+    "平台", "软件", "硬件", "接口", "协议", "兼容", "原厂", "进口", "国产", "样品", "方案", "优良", "酌情",
+];
+
+/// Whether the line break between `prev` and `next` falls inside one of [`BREAKABLE_WORDS`].
+fn splits_a_word(prev: &str, next: &str) -> bool {
+    BREAKABLE_WORDS.iter().any(|w| {
+        w.char_indices().skip(1).any(|(i, _)| prev.ends_with(&w[..i]) && next.starts_with(&w[i..]))
+    })
 }
 
 /// One line as a block: a table row when it has 2+ cells separated by " | " or tabs,
@@ -192,6 +218,15 @@ mod tests {
                 "二、商务要求",
             ]
         );
+    }
+
+    #[test]
+    fn a_short_line_broken_inside_a_word_is_rejoined() {
+        let doc = run("同一供应商只能提出一次质\n疑，逾期不予受理。\n采购人对质疑的答\n复为最终意见。\n".as_bytes()).unwrap();
+        assert_eq!(texts(&doc), ["同一供应商只能提出一次质疑，逾期不予受理。", "采购人对质疑的答复为最终意见。"]);
+        // A short line that ends a word stays a line of its own (a title over its subtitle).
+        let doc = run("某某医院设备采购项目\n公开招标文件\n".as_bytes()).unwrap();
+        assert_eq!(texts(&doc), ["某某医院设备采购项目", "公开招标文件"]);
     }
 
     #[test]

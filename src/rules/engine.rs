@@ -204,7 +204,7 @@ impl Rulebook {
         }
         let exc_facts: &Facts = if exceptions::uses_facts(rule.category, &rule.skip_exceptions) { facts.get() } else { Facts::none() };
         let hit: Hit = hits.into_iter().find(|h| {
-            let ctx = Context { clause: &norm.text, anchor: (h.start, h.end), facts: exc_facts, category: rule.category };
+            let ctx = Context { clause: &norm.text, anchor: (h.start, h.end), facts: exc_facts, category: rule.category, statutes: &self.statutes };
             exceptions::excepted(&ctx, &rule.skip_exceptions).is_none()
         })?;
         let (os, oe) = norm.orig_span_bytes(hit.start, hit.end);

@@ -14,12 +14,72 @@ fn rx(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pat).expect("built-in exception regex"))
 }
 
-/// What an exception looks at: the normalised clause, the anchor (byte range in it) and facts.
+/// What an exception looks at: the normalised clause, the anchor (byte range in it), facts and
+/// the sentences of the law.
 pub struct Context<'a> {
     pub clause: &'a str,
     pub anchor: (usize, usize),
     pub facts: &'a Facts,
     pub category: Category,
+    pub statutes: &'a Statutes,
+}
+
+/// Sentences of laws and regulations (the lexicon `statute`, generated from the verified quotes
+/// of legal-basis.md), reduced to letters and digits: a clause that restates the law is not a
+/// violation of it, even when it contains the words a rule looks for (政府采购法 第五十五条 on
+/// the complaint period, 第二十二条 on supplier conditions).
+#[derive(Debug, Clone, Default)]
+pub struct Statutes {
+    sentences: Vec<Vec<char>>,
+}
+
+/// A sentence shorter than this (letters and digits) is too short to call a quotation.
+const MIN_QUOTE: usize = 10;
+
+fn reduce(s: &str) -> Vec<char> {
+    s.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn find(hay: &[char], needle: &[char]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+impl Statutes {
+    /// The statute sentences of a library (none when it has no `statute` lexicon).
+    pub fn from_lexicon(lex: Option<&super::lexicon::Lexicon>) -> Statutes {
+        let sentences = lex.map(|l| l.terms().map(reduce).filter(|s| s.len() >= MIN_QUOTE).collect()).unwrap_or_default();
+        Statutes { sentences }
+    }
+
+    /// Whether `sentence` restates the law: reduced to letters and digits it lies inside one
+    /// statute sentence, or statute sentences cover at least three quarters of it (a quote
+    /// introduced by "根据《政府采购法》第五十五条规定") and what is left adds no rule of the
+    /// purchaser's own: no number, points or restriction ("…没有重大违法记录的，加1分" scores a
+    /// statutory condition, which is the purchaser's rule, not the law's).
+    pub fn restates(&self, sentence: &str) -> bool {
+        let s = reduce(sentence);
+        if s.len() < MIN_QUOTE || self.sentences.is_empty() {
+            return false;
+        }
+        let mut covered = vec![false; s.len()];
+        for law in &self.sentences {
+            if find(law, &s).is_some() {
+                return true;
+            }
+            let mut from = 0;
+            while let Some(i) = find(&s[from..], law) {
+                covered[from + i..from + i + law.len()].iter_mut().for_each(|c| *c = true);
+                from += i + law.len();
+            }
+        }
+        /// Characters that make the rest of a sentence a rule of its own.
+        const OWN_RULE: &str = "0123456789〇零一二两三四五六七八九十百千万分扣加须仅限只优";
+        let residue_adds_rule = s.iter().zip(&covered).any(|(c, cov)| !cov && OWN_RULE.contains(*c));
+        !residue_adds_rule && covered.iter().filter(|c| **c).count() * 4 >= s.len() * 3
+    }
 }
 
 /// Categories an exception applies to by default.
@@ -92,7 +152,7 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         ExceptionKind::LegalQuote => {
             let law = rx(&LAW, r"《[^》]{2,40}》(?:第[一二三四五六七八九十百零〇0-9]+条|规定)");
             let prohibit = rx(&PROHIBIT, r"不得|禁止|严禁|不能|不应");
-            law.is_match(text) && prohibit.is_match(sent)
+            (law.is_match(text) && prohibit.is_match(sent)) || ctx.statutes.restates(sent)
         }
         // "注册资本：______万元": a blank to fill in, not a requirement.
         ExceptionKind::BlankForm => {
@@ -135,7 +195,8 @@ mod tests {
     fn check(kind: ExceptionKind, clause: &str, anchor: &str, cat: Category) -> bool {
         let a0 = clause.find(anchor).unwrap();
         let facts = Facts::default();
-        let ctx = Context { clause, anchor: (a0, a0 + anchor.len()), facts: &facts, category: cat };
+        let statutes = Statutes::default();
+        let ctx = Context { clause, anchor: (a0, a0 + anchor.len()), facts: &facts, category: cat, statutes: &statutes };
         holds(kind, &ctx)
     }
 
@@ -151,13 +212,28 @@ mod tests {
         let f = Facts::default();
         for clause in ["(本项目采购经核准的进口质谱仪)投标人须提供制造商出具的授权书", "所投进口彩色超声诊断仪须提供厂家授权"] {
             let a0 = clause.find("授权").unwrap();
-            let ctx = Context { clause, anchor: (a0, a0 + 6), facts: &f, category: Category::Authorization };
+            let ctx = Context { clause, anchor: (a0, a0 + 6), facts: &f, category: Category::Authorization, statutes: &Statutes::default() };
             assert!(holds(ExceptionKind::ImportedGoods, &ctx), "{clause}");
         }
         let clause = "本项目不接受进口产品,投标人须提供制造商授权书";
         let a0 = clause.find("授权").unwrap();
-        let ctx = Context { clause, anchor: (a0, a0 + 6), facts: &f, category: Category::Authorization };
+        let ctx = Context { clause, anchor: (a0, a0 + 6), facts: &f, category: Category::Authorization, statutes: &Statutes::default() };
         assert!(!holds(ExceptionKind::ImportedGoods, &ctx));
+    }
+
+    #[test]
+    fn quotes_of_the_law_are_recognised() {
+        let law = Statutes { sentences: vec![reduce("质疑供应商对采购人、采购代理机构的答复不满意或者采购人、采购代理机构未在规定的时间内作出答复的，可以在答复期满后十五个工作日内向同级政府采购监督管理部门投诉")] };
+        // Word for word, with an introduction, and a part of the sentence.
+        assert!(law.restates("质疑供应商对采购人、采购代理机构的答复不满意或者采购人、采购代理机构未在规定的时间内作出答复的,可以在答复期满后十五个工作日内向同级政府采购监督管理部门投诉"));
+        assert!(law.restates("根据《政府采购法》第五十五条：质疑供应商对采购人、采购代理机构的答复不满意或者采购人、采购代理机构未在规定的时间内作出答复的，可以在答复期满后十五个工作日内向同级政府采购监督管理部门投诉"));
+        assert!(law.restates("可以在答复期满后十五个工作日内向同级政府采购监督管理部门投诉"));
+        // The purchaser's own rule in the law's words is not a quote.
+        assert!(!law.restates("供应商对答复不满意的，可以在答复期满后五个工作日内向采购人投诉，逾期不予受理"));
+        assert!(!law.restates("投诉"));
+        let law = Statutes { sentences: vec![reduce("参加政府采购活动前三年内，在经营活动中没有重大违法记录")] };
+        assert!(!law.restates("参加政府采购活动前三年内在经营活动中没有重大违法记录的，加1分"));
+        assert!(law.restates("供应商参加政府采购活动前三年内，在经营活动中没有重大违法记录"));
     }
 
     #[test]

@@ -128,6 +128,8 @@ pub struct Rulebook {
     keyword_rules: Vec<Vec<usize>>,
     /// The concepts the rules refer to (`{name}`), kept for lint and listing.
     lexicons: lexicon::Lexicons,
+    /// The law's own sentences (lexicon `statute`), for the legal-quote exception.
+    statutes: exceptions::Statutes,
 }
 
 impl Rulebook {
@@ -178,6 +180,7 @@ impl Rulebook {
             return Err(RuleError::Invalid(problems));
         }
         let mut book = Rulebook::assemble(rules, version_of(&files))?;
+        book.statutes = exceptions::Statutes::from_lexicon(lexicons.get("statute"));
         book.lexicons = lexicons;
         let failures = book.test_examples();
         if !failures.is_empty() {
@@ -209,7 +212,7 @@ impl Rulebook {
         let prefilter = AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&keywords).map_err(|e| {
             RuleError::Invalid(vec![Problem { file: String::new(), line: None, reason: format!("keyword automaton: {e}") }])
         })?;
-        Ok(Rulebook { rules, version, prefilter, keyword_rules, lexicons: lexicon::Lexicons::new() })
+        Ok(Rulebook { rules, version, prefilter, keyword_rules, lexicons: lexicon::Lexicons::new(), statutes: exceptions::Statutes::default() })
     }
 
     /// A rulebook of already-compiled rules (e.g. some of [`Rulebook::rules`], possibly
@@ -218,6 +221,7 @@ impl Rulebook {
     pub fn with_rules(&self, rules: Vec<Rule>) -> Result<Rulebook, RuleError> {
         let mut book = Rulebook::assemble(rules, self.version.clone())?;
         book.lexicons = self.lexicons.clone();
+        book.statutes = self.statutes.clone();
         Ok(book)
     }
 
