@@ -109,7 +109,9 @@ impl Facts {
         let ceiling = rx(&CEILING, r"最高限价|最高投标限价|控制价|拦标价");
         let method = rx(&METHOD, r"公开招标|邀请招标|竞争性磋商|竞争性谈判|询价|单一来源");
         // Besides the explicit words, the object names the type ("保洁服务", "医疗设备采购").
-        let ptype = rx(&TYPE, r"(货物|服务|工程)类?(?:项目|采购)|(?:采购品目|项目类型|采购类别|品目)[:]?[^。;]{0,12}?(货物|服务|工程)|(?:保洁|物业|运维|维保|维护|安保|保安|咨询|餐饮|配送|审计|监理|设计|培训|测绘|评估|检测|运营|托管)(服务)|(?:设备|仪器|器械|车辆|家具|计算机|电脑|耗材|材料)(?:采购|购置)()");
+        // Group 5: the type word in brackets or before a comma ("（货物）", "货物类，"); group 6: goods
+        // named after the verb ("采购实验室仪器").
+        let ptype = rx(&TYPE, r"(货物|服务|工程)类?(?:项目|采购)|(?:采购品目|项目类型|采购类别|品目)[:]?[^。;]{0,12}?(货物|服务|工程)|(?:保洁|物业|运维|维保|维护|安保|保安|咨询|餐饮|配送|审计|监理|设计|培训|测绘|评估|检测|运营|托管|印刷|维修|租赁|保险|法律|会计|体检|宣传|广告|开发|外包|绿化|养护)[\p{Han}]{0,3}?(服务)|(?:设备|仪器|器械|车辆|家具|计算机|电脑|耗材|材料)(?:采购|购置)()|[(,·](货物|服务|工程)类?[),]|(?:采购|购置|购买)[\p{Han}]{0,8}?(?:设备|仪器|器械|车辆|家具|计算机|电脑|耗材|用品)()");
         let import_yes = rx(&IMPORT_YES, r"(?:允许|接受|可以|可)(?:采购|投报|提供|投标)?进口产品|进口产品[^。;]{0,12}(?:核准|批准|审批)|采购进口产品");
         let import_no = rx(&IMPORT_NO, r"不(?:接受|允许|得|可)(?:采购|投报|提供)?进口");
         // "(?:^|[^非])专门面向(?:中小|小微)", searched as a literal and then looking one char back:
@@ -128,10 +130,10 @@ impl Facts {
             f.method = Some(Method::OpenTender);
         }
         f.proc_type = ptype.captures(text).and_then(|c| {
-            if c.get(4).is_some() {
+            if c.get(4).is_some() || c.get(6).is_some() {
                 return Some(ProcType::Goods);
             }
-            let w = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3))?.as_str();
+            let w = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)).or_else(|| c.get(5))?.as_str();
             Some(match w {
                 "货物" => ProcType::Goods,
                 "服务" => ProcType::Services,
@@ -202,6 +204,9 @@ mod tests {
     #[test]
     fn type_from_the_object_of_procurement() {
         assert_eq!(Facts::read("(竞争性磋商,保洁服务)价格分8分").proc_type, Some(ProcType::Services));
+        assert_eq!(Facts::read("本项目(货物)采用竞争性磋商").proc_type, Some(ProcType::Goods));
+        assert_eq!(Facts::read("竞争性磋商方式采购检验仪器,价格分值为总分的25%").proc_type, Some(ProcType::Goods));
+        assert_eq!(Facts::read("(公开招标,物业管理服务)价格分5分").proc_type, Some(ProcType::Services));
         assert_eq!(Facts::read("(竞争性磋商,医疗设备采购)价格权重为65%").proc_type, Some(ProcType::Goods));
         assert_eq!(Facts::read("某某学校食堂改造工程项目").proc_type, Some(ProcType::Works));
     }
