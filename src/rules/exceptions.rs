@@ -60,7 +60,11 @@ impl Statutes {
     /// purchaser's own: no number, points or restriction ("…没有重大违法记录的，加1分" scores a
     /// statutory condition, which is the purchaser's rule, not the law's).
     pub fn restates(&self, sentence: &str) -> bool {
-        let s = reduce(sentence);
+        // The citation itself ("根据《政府采购法》第五十五条", "（一）") is neither law text nor
+        // a rule of the purchaser's.
+        static CITATION: OnceLock<Regex> = OnceLock::new();
+        let citation = rx(&CITATION, r"《[^》]{1,40}》|第[一二三四五六七八九十百零〇0-9]+(?:条|款|项)|[(（][一二三四五六七八九十0-9]{1,3}[)）]|根据|依据|依照|按照");
+        let s = reduce(&citation.replace_all(sentence, ""));
         if s.len() < MIN_QUOTE || self.sentences.is_empty() {
             return false;
         }
@@ -86,7 +90,7 @@ impl Statutes {
 fn applies(kind: ExceptionKind, cat: Category) -> bool {
     use Category::*;
     match kind {
-        ExceptionKind::Negation | ExceptionKind::LegalQuote | ExceptionKind::BlankForm => true,
+        ExceptionKind::Negation | ExceptionKind::LegalQuote | ExceptionKind::BlankForm | ExceptionKind::Withdrawn => true,
         ExceptionKind::ReferenceBrand => matches!(cat, Designation | TailoredSpec),
         ExceptionKind::ImportedGoods => matches!(cat, Authorization),
         ExceptionKind::SmeReserved => matches!(cat, Sme),
@@ -95,7 +99,7 @@ fn applies(kind: ExceptionKind, cat: Category) -> bool {
     }
 }
 
-const ALL: [ExceptionKind; 8] = [
+const ALL: [ExceptionKind; 9] = [
     ExceptionKind::Negation,
     ExceptionKind::LegalQuote,
     ExceptionKind::BlankForm,
@@ -104,6 +108,7 @@ const ALL: [ExceptionKind; 8] = [
     ExceptionKind::SmeReserved,
     ExceptionKind::PostAwardService,
     ExceptionKind::StatutoryLicence,
+    ExceptionKind::Withdrawn,
 ];
 
 /// The first exception (not skipped by the rule) that covers the match, if any.
@@ -137,6 +142,7 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
     static IMPORT_NO: OnceLock<Regex> = OnceLock::new();
     static POST_AWARD: OnceLock<Regex> = OnceLock::new();
     static LICENCE: OnceLock<Regex> = OnceLock::new();
+    static WITHDRAWN: OnceLock<Regex> = OnceLock::new();
     let text = ctx.clause;
     let (a0, a1) = ctx.anchor;
     let (s0, s1) = sentence(text, ctx.anchor);
@@ -177,6 +183,22 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         ExceptionKind::PostAwardService => {
             let r = rx(&POST_AWARD, r"中标后|成交后|合同签订后|签订合同后|签约后|合同履行期|履约期间|服务期间|中标人(?:须|应|承诺)|成交供应商(?:须|应|承诺)|驻场|驻点|常驻|服务地点|交货地点|履约地点|实施地点|项目所在地|到达现场|小时内(?:响应|到场|到达)");
             r.is_match(sent)
+        }
+        // A correction that removes the condition: the match lies inside the quoted old text of
+        // "删除原资格要求第4条“注册资本不低于1000万元”" or "原“…”修改为“…”" (the old side only).
+        ExceptionKind::Withdrawn => {
+            let r = rx(&WITHDRAWN, r"删除|删去|予以删除|予以取消|取消原|不再要求|修改为|调整为|更正为|变更为");
+            let open = text.get(..a0).and_then(|s| s.rfind('“'));
+            let inside = open.is_some_and(|o| text.get(o..a0).is_some_and(|s| !s.contains('”')))
+                && text.get(a1..).is_some_and(|s| s.contains('”'));
+            let Some(close) = text.get(a1..).and_then(|s| s.find('”')).map(|i| i + a1) else { return false };
+            // The old text is the quote before "修改为/调整为"; after it comes the new condition.
+            let after = text.get(close..).unwrap_or("");
+            let before_quote = text.get(..open.unwrap_or(0)).unwrap_or("");
+            let replaced_later = ["修改为", "调整为", "更正为", "变更为"].iter().any(|w| after.starts_with(&format!("”{w}")) || after.get("”".len()..).is_some_and(|a| a.trim_start_matches(['，', ',']).starts_with(w)));
+            let deleted = ["删除", "删去", "取消"].iter().any(|w| before_quote.ends_with(w) || before_quote.contains(w))
+                || after.contains("予以删除") || after.contains("予以取消") || after.contains("删除");
+            inside && r.is_match(sent) && (deleted || replaced_later)
         }
         // Statutory licences (政府采购法 第二十二条第一款第(六)项; §14.1) near the match.
         ExceptionKind::StatutoryLicence => {
@@ -234,6 +256,17 @@ mod tests {
         let law = Statutes { sentences: vec![reduce("参加政府采购活动前三年内，在经营活动中没有重大违法记录")] };
         assert!(!law.restates("参加政府采购活动前三年内在经营活动中没有重大违法记录的，加1分"));
         assert!(law.restates("供应商参加政府采购活动前三年内，在经营活动中没有重大违法记录"));
+    }
+
+    #[test]
+    fn withdrawn_conditions_in_corrections() {
+        let c = Category::Scale;
+        assert!(check(ExceptionKind::Withdrawn, "原资格要求第4条“注册资本不低于1000万元”予以删除,其余不变", "注册资本不低于", c));
+        assert!(check(ExceptionKind::Withdrawn, "删除原资格要求第4条“投标人须为本市供应商库入库单位”", "供应商库", Category::Roster));
+        assert!(check(ExceptionKind::Withdrawn, "原“须具有三甲医院业绩”修改为“具有1个公共建筑保洁业绩”", "三甲医院业绩", Category::TrackRecord));
+        // The new condition of a correction is a condition like any other.
+        assert!(!check(ExceptionKind::Withdrawn, "原“具有1个同类业绩”修改为“须具有三甲医院业绩”", "三甲医院业绩", Category::TrackRecord));
+        assert!(!check(ExceptionKind::Withdrawn, "投标人须为“本市供应商库”入库单位", "供应商库", Category::Roster));
     }
 
     #[test]

@@ -207,6 +207,8 @@ pub enum ExceptionKind {
     SmeReserved,
     PostAwardService,
     StatutoryLicence,
+    /// A correction that deletes or replaces the condition quoted (更正公告: 删除原“…”).
+    Withdrawn,
 }
 
 /// Examples embedded in the rule; checked at load.
