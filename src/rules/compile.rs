@@ -53,6 +53,23 @@ impl Ctx<'_> {
     fn regexes(&mut self, v: &[Spanned<String>]) -> Vec<Regex> {
         v.iter().filter_map(|s| self.regex(s)).collect()
     }
+
+    /// The alternatives of `any` as one regex, so that a clause is scanned once per rule and
+    /// not once per alternative (each alternative is compiled alone first, so that an error
+    /// names the pattern that has it). Leftmost-first: where two alternatives match at one
+    /// place the one listed first wins, which only changes the reported span.
+    fn merged(&mut self, v: &[Spanned<String>]) -> Vec<Regex> {
+        let single = self.regexes(v);
+        if single.len() != v.len() || single.len() < 2 {
+            return single;
+        }
+        let src = single.iter().map(|r| format!("(?:{})", r.as_str())).collect::<Vec<_>>().join("|");
+        match regex::RegexBuilder::new(&src).dfa_size_limit(32 << 20).size_limit(64 << 20).build() {
+            Ok(r) => vec![r],
+            // Too large to build as one: keep the alternatives apart.
+            Err(_) => single,
+        }
+    }
 }
 
 /// Folds full-width characters in a pattern without touching regex whitespace syntax.
@@ -145,7 +162,7 @@ fn matcher(cx: &mut Ctx, m: &MatchSpec) -> Option<Matcher> {
             if m.any.is_empty() {
                 cx.err(Some(at.clone()), "pattern matcher needs `any`");
             }
-            Matcher::Pattern { any: cx.regexes(&m.any), all: cx.regexes(&m.all), window: m.window, unless_near: cx.regexes(&m.unless_near) }
+            Matcher::Pattern { any: cx.merged(&m.any), all: cx.regexes(&m.all), window: m.window, unless_near: cx.regexes(&m.unless_near) }
         }
         MatchKind::Numeric => {
             let trigger = required(cx, &m.trigger, "trigger");
