@@ -182,7 +182,9 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         // Place of performance and post-award service obligations (§14.10).
         ExceptionKind::PostAwardService => {
             let r = rx(&POST_AWARD, r"中标后|成交后|合同签订后|签订合同后|签约后|合同履行期|履约期间|服务期间|中标人(?:须|应|承诺)|成交供应商(?:须|应|承诺)|驻场|驻点|常驻|服务地点|交货地点|履约地点|实施地点|项目所在地|到达现场|小时内(?:响应|到场|到达)");
-            r.is_match(sent)
+            // A word inside the match itself ("注册地与项目所在地一致") is what the rule found,
+            // not a place of performance around it.
+            [text.get(s0..a0).unwrap_or(""), text.get(a1..s1).unwrap_or("")].iter().any(|t| r.is_match(t))
         }
         // A correction that removes the condition: the match lies inside the quoted old text of
         // "删除原资格要求第4条“注册资本不低于1000万元”" or "原“…”修改为“…”" (the old side only).
