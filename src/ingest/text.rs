@@ -101,7 +101,7 @@ fn continues(prev: &Block, next: &Block) -> bool {
     }
     let p = prev.text.as_str();
     let Some(last) = p.chars().last() else { return false };
-    let splits = splits_a_word(p, next.text.as_str());
+    let splits = splits_a_word(p, next.text.as_str()) || next.text.chars().next().is_some_and(|c| CONTINUING_CHARS.contains(c));
     if (p.chars().count() < MIN_WRAPPED_LINE && !splits) || "。！？；;!?：:」』》)）".contains(last) {
         return false;
     }
@@ -144,7 +144,13 @@ const BREAKABLE_WORDS: &[&str] = &[
     "预算", "限价", "最高", "最低", "扣除", "优先", "加分", "以上", "以下", "不少于", "不低于", "不超过", "人员",
     "工程师", "职称", "社保", "社会保险", "纳税", "税收", "户籍", "荣誉", "奖项", "称号", "协会", "会员", "系统",
     "平台", "软件", "硬件", "接口", "协议", "兼容", "原厂", "进口", "国产", "样品", "方案", "优良", "酌情",
+    "机关", "党政机关", "政府", "部门", "医院", "学校", "行业", "金额", "合同金额", "万元", "利润", "总额",
+    "承诺", "提交", "经营", "服务费", "付款", "审批", "考核", "验收合格", "截止时间", "开标", "评标委员会",
 ];
+
+/// Characters that do not begin a sentence: a line that starts with one continues the line
+/// before ("…利润总额\n须连续为正").
+const CONTINUING_CHARS: &str = "须的得等及和或并且而但则即之";
 
 /// Whether the line break between `prev` and `next` falls inside one of [`BREAKABLE_WORDS`].
 fn splits_a_word(prev: &str, next: &str) -> bool {
@@ -224,6 +230,8 @@ mod tests {
     fn a_short_line_broken_inside_a_word_is_rejoined() {
         let doc = run("同一供应商只能提出一次质\n疑，逾期不予受理。\n采购人对质疑的答\n复为最终意见。\n".as_bytes()).unwrap();
         assert_eq!(texts(&doc), ["同一供应商只能提出一次质疑，逾期不予受理。", "采购人对质疑的答复为最终意见。"]);
+        let doc = run("供应商2022—2024年度利润总额\n须连续为正。\n".as_bytes()).unwrap();
+        assert_eq!(texts(&doc), ["供应商2022—2024年度利润总额须连续为正。"]);
         // A short line that ends a word stays a line of its own (a title over its subtitle).
         let doc = run("某某医院设备采购项目\n公开招标文件\n".as_bytes()).unwrap();
         assert_eq!(texts(&doc), ["某某医院设备采购项目", "公开招标文件"]);

@@ -164,7 +164,11 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         ExceptionKind::BlankForm => {
             let r = rx(&BLANK, r"_{2,}|＿|□|\(\s*\)|【\s*】|\[\s*\]|…{2,}|(?:\.{3,})");
             let end = text.get(a1..).map(|s| s.char_indices().nth(12).map_or(s.len(), |(b, _)| b) + a1).unwrap_or(a1);
-            text.get(a0..end).is_some_and(|w| r.is_match(w))
+            // A blank followed by the condition it must meet ("注册资本___万元（须≥500万元）")
+            // is a requirement written into the form.
+            static BOUND: OnceLock<Regex> = OnceLock::new();
+            let bound = rx(&BOUND, r"(?:须|必须|应|不得)\s*(?:≥|>|≤|<|不低于|不少于|不小于|达到|早于|晚于|满|超过)");
+            text.get(a0..end).is_some_and(|w| r.is_match(w)) && !text.get(a1..s1).is_some_and(|w| bound.is_match(w))
         }
         // Reference brands with an equivalence allowance (legal-basis §14.6).
         ExceptionKind::ReferenceBrand => {
@@ -275,6 +279,7 @@ mod tests {
     fn blank_form() {
         assert!(check(ExceptionKind::BlankForm, "注册资本:______万元", "注册资本", Category::Scale));
         assert!(!check(ExceptionKind::BlankForm, "注册资本不低于1000万元", "注册资本", Category::Scale));
+        assert!(!check(ExceptionKind::BlankForm, "注册资本___万元(须≥500万元)", "注册资本", Category::Scale));
     }
 
     #[test]
