@@ -152,7 +152,8 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         // "不得将注册资本作为资格条件", "不以成立年限作为评审因素", "不限项目所在地区".
         ExceptionKind::Negation => {
             let r = rx(&NEG, r"不得(?:将|以|把|要求|设置|设定|限定|限制|指定|对|作为|排斥|歧视|采用|收取)|不以|不将|不把|不作为|不设|不限|不要求|不收取|严禁|禁止|无需|不需|不论|不区分|无论");
-            r.is_match(before)
+            // "不收取任何质疑费用": the negation may end right where the match begins.
+            r.is_match(before) || before.ends_with(['不', '未', '勿'])
         }
         // Quotations of the law: "《政府采购法实施条例》第二十条规定…不得…".
         ExceptionKind::LegalQuote => {
@@ -194,10 +195,12 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         // "删除原资格要求第4条“注册资本不低于1000万元”" or "原“…”修改为“…”" (the old side only).
         ExceptionKind::Withdrawn => {
             let r = rx(&WITHDRAWN, r"删除|删去|予以删除|予以取消|取消原|不再要求|修改为|调整为|更正为|变更为");
+            // Where the match begins decides: its span may reach beyond the quote when a rule's
+            // `all` word lies outside it.
+            let _ = a1;
             let open = text.get(..a0).and_then(|s| s.rfind('“'));
-            let inside = open.is_some_and(|o| text.get(o..a0).is_some_and(|s| !s.contains('”')))
-                && text.get(a1..).is_some_and(|s| s.contains('”'));
-            let Some(close) = text.get(a1..).and_then(|s| s.find('”')).map(|i| i + a1) else { return false };
+            let inside = open.is_some_and(|o| text.get(o..a0).is_some_and(|s| !s.contains('”')));
+            let Some(close) = text.get(a0..).and_then(|s| s.find('”')).map(|i| i + a0) else { return false };
             // The old text is the quote before "修改为/调整为"; after it comes the new condition.
             let after = text.get(close..).unwrap_or("");
             let before_quote = text.get(..open.unwrap_or(0)).unwrap_or("");

@@ -107,7 +107,8 @@ impl Facts {
         static TENDER_WORDS: OnceLock<Regex> = OnceLock::new();
         let budget = rx(&BUDGET, r"预算金额|采购预算|项目预算|预算资金|预算价|预算为|预算:");
         let ceiling = rx(&CEILING, r"最高限价|最高投标限价|控制价|拦标价");
-        let method = rx(&METHOD, r"公开招标|邀请招标|竞争性磋商|竞争性谈判|询价|单一来源");
+        // The method by name, or by the name of its document ("磋商文件", "询价通知书").
+        let method = rx(&METHOD, r"公开招标|邀请招标|竞争性磋商|竞争性谈判|询价|单一来源|磋商文件|磋商公告|首次响应文件|谈判文件|谈判公告");
         // Besides the explicit words, the object names the type ("保洁服务", "医疗设备采购").
         // Group 5: the type word in brackets or before a comma ("（货物）", "货物类，"); group 6: goods
         // named after the verb ("采购实验室仪器").
@@ -124,7 +125,11 @@ impl Facts {
             ceilings: amounts_after(text, ceiling, 20),
             ..Facts::default()
         };
-        f.method = method.find(text).and_then(|m| Method::parse(m.as_str()));
+        f.method = method.find(text).and_then(|m| match m.as_str() {
+            "磋商文件" | "磋商公告" | "首次响应文件" => Some(Method::Consultation),
+            "谈判文件" | "谈判公告" => Some(Method::Negotiation),
+            w => Method::parse(w),
+        });
         if f.method.is_none() && tender_words.is_match(text) {
             // 投标/招标 vocabulary belongs to tendering (公开/邀请招标 share thresholds).
             f.method = Some(Method::OpenTender);
@@ -205,6 +210,7 @@ mod tests {
     fn type_from_the_object_of_procurement() {
         assert_eq!(Facts::read("(竞争性磋商,保洁服务)价格分8分").proc_type, Some(ProcType::Services));
         assert_eq!(Facts::read("本项目(货物)采用竞争性磋商").proc_type, Some(ProcType::Goods));
+        assert_eq!(Facts::read("磋商文件发出日期2024年7月1日").method, Some(Method::Consultation));
         assert_eq!(Facts::read("竞争性磋商方式采购检验仪器,价格分值为总分的25%").proc_type, Some(ProcType::Goods));
         assert_eq!(Facts::read("(公开招标,物业管理服务)价格分5分").proc_type, Some(ProcType::Services));
         assert_eq!(Facts::read("(竞争性磋商,医疗设备采购)价格权重为65%").proc_type, Some(ProcType::Goods));
