@@ -101,7 +101,10 @@ fn continues(prev: &Block, next: &Block) -> bool {
     }
     let p = prev.text.as_str();
     let Some(last) = p.chars().last() else { return false };
-    let splits = splits_a_word(p, next.text.as_str()) || next.text.chars().next().is_some_and(|c| CONTINUING_CHARS.contains(c));
+    // A line that starts with a continuing character, or with a number when this line is
+    // long enough to be a sentence ("…平均报价\n20%以上的"), carries on this line.
+    let starts_number = next.text.chars().next().is_some_and(|c| c.is_ascii_digit()) && p.chars().count() >= 8;
+    let splits = splits_a_word(p, next.text.as_str()) || next.text.chars().next().is_some_and(|c| CONTINUING_CHARS.contains(c)) || starts_number;
     if (p.chars().count() < MIN_WRAPPED_LINE && !splits) || "。！？；;!?：:」』》)）".contains(last) {
         return false;
     }
@@ -230,6 +233,8 @@ mod tests {
     fn a_short_line_broken_inside_a_word_is_rejoined() {
         let doc = run("同一供应商只能提出一次质\n疑，逾期不予受理。\n采购人对质疑的答\n复为最终意见。\n".as_bytes()).unwrap();
         assert_eq!(texts(&doc), ["同一供应商只能提出一次质疑，逾期不予受理。", "采购人对质疑的答复为最终意见。"]);
+        let doc = run("报价低于全部有效投标人平均报价\n20%以上的按无效投标处理。\n".as_bytes()).unwrap();
+        assert_eq!(texts(&doc), ["报价低于全部有效投标人平均报价20%以上的按无效投标处理。"]);
         let doc = run("供应商2022—2024年度利润总额\n须连续为正。\n".as_bytes()).unwrap();
         assert_eq!(texts(&doc), ["供应商2022—2024年度利润总额须连续为正。"]);
         // A short line that ends a word stays a line of its own (a title over its subtitle).
