@@ -63,13 +63,33 @@ impl Ctx<'_> {
         if single.len() != v.len() || single.len() < 2 {
             return single;
         }
-        let src = single.iter().map(|r| format!("(?:{})", r.as_str())).collect::<Vec<_>>().join("|");
-        match regex::RegexBuilder::new(&src).dfa_size_limit(32 << 20).size_limit(64 << 20).build() {
-            Ok(r) => vec![r],
-            // Too large to build as one: keep the alternatives apart.
-            Err(_) => single,
+        // Alternatives that begin with a literal ("须为", a place name) let the regex engine skip
+        // to candidate positions; one that begins with a class ([\p{Han}]{2,6}…) would make the
+        // whole alternation scan every position. So the two kinds are merged separately.
+        let (lit, open): (Vec<&Regex>, Vec<&Regex>) = single.iter().partition(|r| has_literal_prefix(r.as_str()));
+        let mut out = Vec::new();
+        for group in [lit, open] {
+            if group.is_empty() {
+                continue;
+            }
+            let src = group.iter().map(|r| format!("(?:{})", r.as_str())).collect::<Vec<_>>().join("|");
+            match regex::RegexBuilder::new(&src).dfa_size_limit(32 << 20).size_limit(64 << 20).build() {
+                Ok(r) => out.push(r),
+                // Too large to build as one: keep the alternatives apart.
+                Err(_) => out.extend(group.into_iter().cloned()),
+            }
         }
+        out
     }
+}
+
+/// Whether every match of the pattern starts with one of a small set of literals (so that a
+/// prefilter can find candidate positions).
+fn has_literal_prefix(src: &str) -> bool {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(src) else { return false };
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    seq.is_finite() && seq.min_literal_len().is_some_and(|n| n > 0)
 }
 
 /// Folds full-width characters in a pattern without touching regex whitespace syntax.
