@@ -7,7 +7,8 @@
 //! term is normalised like clause text and checked (no empty term, none shorter than 2 characters,
 //! no term listed twice); a pattern's `{name}` is then replaced by one alternation of the terms,
 //! longest first, so the regex engine builds one automaton per use. Latin terms match only as
-//! whole words, case-insensitively ("GE" in "GE-1000" is a model code, not a brand).
+//! whole words, as written, in capitals or in lower case ("GE" in "GE-1000" is a model code, not a
+//! brand).
 
 use std::collections::BTreeMap;
 
@@ -34,7 +35,7 @@ impl Lexicon {
     }
 
     /// The regex alternation standing for `{concept}`: terms longest first (so the longest
-    /// wins at a position), escaped; Latin terms as case-insensitive whole words.
+    /// wins at a position), escaped; Latin terms as whole words, as written, upper- or lower-case.
     pub fn alternation(&self) -> String {
         let mut terms: Vec<&str> = self.terms().collect();
         terms.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
@@ -43,7 +44,16 @@ impl Lexicon {
             .map(|t| {
                 let e = regex::escape(t);
                 if t.chars().all(|c| c.is_ascii_alphanumeric() || " -+.&".contains(c)) {
-                    format!("(?i:(?-u:\\b){e}(?-u:\\b))")
+                    // As written, in capitals and in lower case rather than `(?i:…)`: a
+                    // case-insensitive alternation of hundreds of names has too many prefixes
+                    // for the regex engine's prefilter, and the rule would scan every position.
+                    let mut forms = vec![t.to_string(), t.to_ascii_uppercase(), t.to_ascii_lowercase()];
+                    forms.dedup();
+                    forms.sort();
+                    forms.dedup();
+                    let alts: Vec<String> = forms.iter().map(|f| regex::escape(f)).collect();
+                    let _ = e;
+                    format!("(?-u:\\b)(?:{})(?-u:\\b)", alts.join("|"))
                 } else {
                     e
                 }
