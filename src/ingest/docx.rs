@@ -1188,8 +1188,16 @@ impl<'s> BodyBuilder<'s> {
             lines = vec![join_lines(lines)];
         }
         // Body paragraphs split at manual line breaks: writers use Shift+Enter to put list items
-        // ("1. …<br/>2. …") in one paragraph, and each item is a clause of its own.
+        // ("1. …<br/>2. …") in one paragraph, and each item is a clause of its own. A break in
+        // the middle of a sentence (text pasted from a PDF) is joined back, as in plain text.
+        let mut joined: Vec<(String, u32)> = Vec::with_capacity(lines.len());
         for (text, page) in lines {
+            match joined.last_mut() {
+                Some(last) if heading_level.is_none() && super::text::line_continues(&last.0, &text) => last.0.push_str(&text),
+                _ => joined.push((text, page)),
+            }
+        }
+        for (text, page) in joined {
             self.blocks.push(Block { kind: BlockKind::Paragraph { heading_level }, text, page });
         }
     }
@@ -1542,6 +1550,15 @@ mod tests {
             ]
         );
         assert_eq!(doc.pages, 3);
+    }
+
+    #[test]
+    fn a_manual_break_inside_a_sentence_is_joined_but_items_stay_apart() {
+        let body = r#"<w:p><w:r><w:t>投标人须在本市行政区域内设有分</w:t><w:br/><w:t>公司，并提供营业执照。</w:t></w:r></w:p>
+            <w:p><w:r><w:t>1.提供营业执照；</w:t><w:br/><w:t>2.提供财务报告。</w:t></w:r></w:p>"#;
+        let doc = run(&zip_of(&[(DOCUMENT_PART, &doc_xml(body))])).expect("extract");
+        let texts: Vec<&str> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, vec!["投标人须在本市行政区域内设有分公司，并提供营业执照。", "1.提供营业执照；", "2.提供财务报告。"]);
     }
 
     #[test]

@@ -96,15 +96,17 @@ const MIN_WRAPPED_LINE: usize = 12;
 fn continues(prev: &Block, next: &Block) -> bool {
     use crate::document::BlockKind;
     let para = |b: &Block| matches!(b.kind, BlockKind::Paragraph { .. });
-    if !para(prev) || !para(next) {
-        return false;
-    }
-    let p = prev.text.as_str();
+    para(prev) && para(next) && line_continues(&prev.text, &next.text)
+}
+
+/// Whether line `n` carries on the sentence of line `p` (a hard wrap, not a new paragraph,
+/// item or heading). Shared with the DOCX reader for manual line breaks (`w:br`).
+pub(crate) fn line_continues(p: &str, n: &str) -> bool {
     let Some(last) = p.chars().last() else { return false };
     // A line that starts with a continuing character, or with a number when this line is
     // long enough to be a sentence ("…平均报价\n20%以上的"), carries on this line.
-    let starts_number = next.text.chars().next().is_some_and(|c| c.is_ascii_digit()) && p.chars().count() >= 8;
-    let splits = splits_a_word(p, next.text.as_str()) || next.text.chars().next().is_some_and(|c| CONTINUING_CHARS.contains(c)) || starts_number;
+    let starts_number = n.chars().next().is_some_and(|c| c.is_ascii_digit()) && p.chars().count() >= 8;
+    let splits = splits_a_word(p, n) || n.chars().next().is_some_and(|c| CONTINUING_CHARS.contains(c)) || starts_number;
     if (p.chars().count() < MIN_WRAPPED_LINE && !splits) || "。！？；;!?：:」』》)）".contains(last) {
         return false;
     }
@@ -112,7 +114,6 @@ fn continues(prev: &Block, next: &Block) -> bool {
     if crate::segment::numbering(p).is_some() && !has_punct {
         return false;
     }
-    let n = next.text.as_str();
     if crate::segment::numbering(n).is_some() {
         return false;
     }
