@@ -247,14 +247,20 @@ pub fn percents(text: &str) -> Vec<Mention<i64>> {
     out
 }
 
-/// Scores ("30分", "30.5分") in hundredths of a point.
+/// Scores ("30分", "30.5分", "三十五分", "叁拾分") in hundredths of a point. A Chinese numeral of
+/// one character is not read ("十分重要" is "very"), nor is 百分之 (a percentage).
 pub fn scores(text: &str) -> Vec<Mention<i64>> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let r = re(&RE, r"(?P<a>[0-9]+(?:\.[0-9]+)?)\s*分");
+    let r = re(&RE, r"(?P<a>[0-9]+(?:\.[0-9]+)?)\s*分|(?P<c>[一二三四五六七八九十百零两壹贰叁肆伍陆柒捌玖拾佰]{2,6})分");
     let mut out = Vec::new();
     for c in r.captures_iter(text) {
-        let (Some(m), Some(a)) = (c.get(0), c.name("a")) else { continue };
-        let Some(v) = parse_arabic(a.as_str()).and_then(|d| d.times_int(100)) else { continue };
+        let Some(m) = c.get(0) else { continue };
+        let v = match (c.name("a"), c.name("c")) {
+            (Some(a), _) => parse_arabic(a.as_str()).and_then(|d| d.times_int(100)),
+            (None, Some(cn)) if !text[m.end()..].starts_with('之') => parse_chinese(cn.as_str()).and_then(|d| d.times_int(100)),
+            _ => None,
+        };
+        let Some(v) = v else { continue };
         out.push(Mention { value: v, start: char_idx(text, m.start()), end: char_idx(text, m.end()) });
     }
     out
@@ -352,6 +358,17 @@ mod tests {
 
     fn fen(t: &str) -> Vec<i64> {
         money(t).iter().map(|m| m.value).collect()
+    }
+
+    #[test]
+    fn scores_in_arabic_and_chinese_numerals() {
+        let pts = |t: &str| scores(t).iter().map(|m| m.value).collect::<Vec<_>>();
+        assert_eq!(pts("价格分30分"), vec![3000]);
+        assert_eq!(pts("价格分为三十五分（总分一百分）"), vec![3500, 10000]);
+        assert_eq!(pts("价格分值叁拾分"), vec![3000]);
+        // Not scores: "十分" as an adverb, a percentage.
+        assert!(pts("十分重要").is_empty());
+        assert!(pts("价格分权重为百分之二十").is_empty());
     }
 
     #[test]
