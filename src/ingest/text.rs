@@ -102,12 +102,12 @@ fn continues(prev: &Block, next: &Block) -> bool {
 /// Whether line `n` carries on the sentence of line `p` (a hard wrap, not a new paragraph,
 /// item or heading). Shared with the DOCX reader for manual line breaks (`w:br`).
 pub(crate) fn line_continues(p: &str, n: &str) -> bool {
-    let Some(last) = p.chars().last() else { return false };
+    let (Some(last), Some(first)) = (p.chars().last(), n.chars().next()) else { return false };
+    let len = p.chars().count();
     // A line that starts with a continuing character, or with a number when this line is
     // long enough to be a sentence ("…平均报价\n20%以上的"), carries on this line.
-    let starts_number = n.chars().next().is_some_and(|c| c.is_ascii_digit()) && p.chars().count() >= 8;
-    let splits = splits_a_word(p, n) || n.chars().next().is_some_and(|c| CONTINUING_CHARS.contains(c)) || starts_number;
-    if (p.chars().count() < MIN_WRAPPED_LINE && !splits) || "。！？；;!?：:」』》)）".contains(last) {
+    let splits = splits_a_word(p, n) || CONTINUING_CHARS.contains(first) || (first.is_ascii_digit() && len >= 8);
+    if (len < MIN_WRAPPED_LINE && !splits) || "。！？；;!?：:」』》)）".contains(last) {
         return false;
     }
     let has_punct = p.contains(['，', ',', '、', '；', ';', '。']);
@@ -121,14 +121,13 @@ pub(crate) fn line_continues(p: &str, n: &str) -> bool {
     // that reads as a requirement (须/应/不/得…) and is not a "key：value" line (项目编号：…)
     // continues, and only into sentence text: titles ("某某医院设备采购项目" over "公开招标文件",
     // "…维修改造工程竞争性磋商公告" over "项目概况：…") stay apart.
-    let long_sentence = p.chars().count() >= 20
+    let long_sentence = len >= 20
         && !p.contains(['：', ':'])
         && p.contains(['须', '应', '不', '得', '可', '将', '均', '若', '如'])
         && n.contains(['，', '。', '；', '、']);
     if !(has_punct || long_sentence || splits) {
         return false;
     }
-    let Some(first) = n.chars().next() else { return false };
     !("★▲●■◆※□√*#-•".contains(first) || n.starts_with("注") || n.starts_with("附件") || n.starts_with("备注"))
 }
 
@@ -149,7 +148,7 @@ const BREAKABLE_WORDS: &[&str] = &[
     "工程师", "职称", "社保", "社会保险", "纳税", "税收", "户籍", "荣誉", "奖项", "称号", "协会", "会员", "系统",
     "平台", "软件", "硬件", "接口", "协议", "兼容", "原厂", "进口", "国产", "样品", "方案", "优良", "酌情",
     "机关", "党政机关", "政府", "部门", "医院", "学校", "行业", "金额", "合同金额", "万元", "利润", "总额",
-    "承诺", "提交", "经营", "服务费", "付款", "审批", "考核", "验收合格", "截止时间", "开标", "评标委员会",
+    "承诺", "服务费", "审批", "考核", "验收合格", "截止时间", "开标", "评标委员会",
 ];
 
 /// Characters that do not begin a sentence: a line that starts with one continues the line

@@ -195,18 +195,18 @@ fn holds(kind: ExceptionKind, ctx: &Context) -> bool {
         // "删除原资格要求第4条“注册资本不低于1000万元”" or "原“…”修改为“…”" (the old side only).
         ExceptionKind::Withdrawn => {
             let r = rx(&WITHDRAWN, r"删除|删去|予以删除|予以取消|取消原|不再要求|修改为|调整为|更正为|变更为");
-            // Where the match begins decides: its span may reach beyond the quote when a rule's
-            // `all` word lies outside it.
-            let _ = a1;
+            // Where the match begins decides (not where it ends): its span may reach beyond the
+            // quote when a rule's `all` word lies outside it.
             let open = text.get(..a0).and_then(|s| s.rfind('“'));
             let inside = open.is_some_and(|o| text.get(o..a0).is_some_and(|s| !s.contains('”')));
             let Some(close) = text.get(a0..).and_then(|s| s.find('”')).map(|i| i + a0) else { return false };
             // The old text is the quote before "修改为/调整为"; after it comes the new condition.
             let after = text.get(close..).unwrap_or("");
             let before_quote = text.get(..open.unwrap_or(0)).unwrap_or("");
-            let replaced_later = ["修改为", "调整为", "更正为", "变更为"].iter().any(|w| after.starts_with(&format!("”{w}")) || after.get("”".len()..).is_some_and(|a| a.trim_start_matches(['，', ',']).starts_with(w)));
-            let deleted = ["删除", "删去", "取消"].iter().any(|w| before_quote.ends_with(w) || before_quote.contains(w))
-                || after.contains("予以删除") || after.contains("予以取消") || after.contains("删除");
+            // `after` starts at the closing quote.
+            let next = after.get("”".len()..).unwrap_or("").trim_start_matches(['，', ',']);
+            let replaced_later = ["修改为", "调整为", "更正为", "变更为"].iter().any(|w| next.starts_with(w));
+            let deleted = ["删除", "删去", "取消"].iter().any(|w| before_quote.contains(w)) || after.contains("删除") || after.contains("予以取消");
             inside && r.is_match(sent) && (deleted || replaced_later)
         }
         // Statutory licences (政府采购法 第二十二条第一款第(六)项; §14.1) near the match.

@@ -42,20 +42,17 @@ impl Lexicon {
         let parts: Vec<String> = terms
             .into_iter()
             .map(|t| {
-                let e = regex::escape(t);
                 if t.chars().all(|c| c.is_ascii_alphanumeric() || " -+.&".contains(c)) {
                     // As written, in capitals and in lower case rather than `(?i:…)`: a
                     // case-insensitive alternation of hundreds of names has too many prefixes
                     // for the regex engine's prefilter, and the rule would scan every position.
                     let mut forms = vec![t.to_string(), t.to_ascii_uppercase(), t.to_ascii_lowercase()];
-                    forms.dedup();
                     forms.sort();
                     forms.dedup();
                     let alts: Vec<String> = forms.iter().map(|f| regex::escape(f)).collect();
-                    let _ = e;
                     format!("(?-u:\\b)(?:{})(?-u:\\b)", alts.join("|"))
                 } else {
-                    e
+                    regex::escape(t)
                 }
             })
             .collect();
