@@ -1,5 +1,5 @@
-//! Embeds the rule library: lists every `src/rules/library/**/*.toml` (rules) and
-//! `src/rules/library/lexicons/*.txt` (concepts) into
+//! Embeds the rule library: lists every `src/core/rules/library/**/*.toml` (rules) and
+//! `src/core/rules/library/lexicons/*.txt` (concepts) into
 //! `$OUT_DIR/rule_library.rs` so that adding a rule file needs no code change.
 
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let root = std::env::var("FAIRTENDER_RULES_SRC")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(&manifest).join("src/rules/library"));
+        .unwrap_or_else(|_| Path::new(&manifest).join("src/core/rules/library"));
     println!("cargo:rerun-if-env-changed=FAIRTENDER_RULES_SRC");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();

@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use fairtender::document::{Clause, Format, SectionKind, SegmentedDocument};
-use fairtender::rules::Rulebook;
+use fairtender::core::document::{Clause, Format, SectionKind, SegmentedDocument};
+use fairtender::core::rules::Rulebook;
 
 /// Deterministic linear congruential generator.
 struct Lcg(u64);
@@ -300,7 +300,7 @@ fn main() {
     // Per-rule cost: each rule alone, minus the baseline of a one-rule book whose rule never
     // passes the prefilter but applies to every section and stage of the library (document
     // normalisation and facts, clause normalisation, the keyword scan).
-    let only = |rules: Vec<fairtender::rules::Rule>| match book.with_rules(rules) {
+    let only = |rules: Vec<fairtender::core::rules::Rule>| match book.with_rules(rules) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("{e}");

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fairtender::document::{BlockKind, Extracted};
-use fairtender::ingest::{self, pdf, Deadline, Limits};
+use fairtender::core::document::{BlockKind, Extracted};
+use fairtender::core::ingest::{self, pdf, Deadline, Limits};
 
 fn normalise(s: &str) -> Vec<char> {
     // Table rows: cells are joined with " | "; a trailing empty cell leaves " |" at line end.

@@ -3,7 +3,7 @@
 //! `cargo bench --bench ingest [-- FILE.pdf]` (harness = false). Default input
 //! `fixtures/tender_300p.pdf` (made by `fixtures/make/big_tender.py`). Goal: < 2 s end to end.
 //!
-//! 1. In-process parse + segment (`service::parse_document`), best of 3, then the rule check
+//! 1. In-process parse + segment (`core::review::parse`), best of 3, then the rule check
 //!    (`Rulebook::check`, all stages) on the result, best of 3.
 //! 2. `Service::upload` (parse, segment, check, SQLite insert, blob write, tantivy commit) on a
 //!    fresh temporary data directory: three uploads of the same bytes to three new projects;
@@ -13,8 +13,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use fairtender::service::{parse_document, Config, Service, UploadOutcome};
-use fairtender::store::NewProject;
+use fairtender::core::review;
+use fairtender::server::service::{Config, Scope, Service, UploadOutcome};
+use fairtender::server::store::NewProject;
 
 fn vm_hwm() -> String {
     std::fs::read_to_string("/proc/self/status")
@@ -53,7 +54,7 @@ fn main() {
     let mut doc = None;
     for _ in 0..3 {
         let t = Instant::now();
-        let d = parse_document(&bytes, &name, &limits).expect("parses");
+        let d = review::parse(&bytes, &name, &limits).expect("parses");
         best = best.min(t.elapsed());
         doc = Some(d);
     }
@@ -81,20 +82,20 @@ fn main() {
     let mut times = Vec::new();
     for i in 0..3 {
         let project = rt
-            .block_on(service.store().create_project(&NewProject {
+            .block_on(service.create_project(&Scope::All, &NewProject {
                 project_no: format!("BENCH-{i:03}"),
                 name: format!("基准测试项目{i}"),
                 purchaser: "青川市人民医院".into(),
                 agency: "青川市公共资源交易中心".into(),
                 method: "公开招标".into(),
                 procurement_type: "货物".into(),
-                budget: fairtender::money::Fen(1_000_000_000),
+                budget: fairtender::core::money::Fen(1_000_000_000),
                 publish_date: None,
                 deadline: None,
             }))
             .expect("project created");
         let t = Instant::now();
-        let out = rt.block_on(service.upload(project.id, "tender", &name, bytes.clone(), None)).expect("upload succeeds");
+        let out = rt.block_on(service.upload(&Scope::All, project.id, "tender", &name, bytes.clone())).expect("upload succeeds");
         let d = t.elapsed();
         match out {
             UploadOutcome::Stored(v) => println!(

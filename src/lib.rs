@@ -1,34 +1,23 @@
 //! fairtender: fair-competition review of government procurement documents.
 //!
-//! The domain core (`document`, `ingest`, `segment`, `calendar`, `money`, …) is synchronous
-//! and knows nothing of HTTP, databases or the search index; the adapters behind the
-//! `server` feature (`store`, `service`, `http`, `app`, `cli`) depend on it, never the reverse.
-//! CI proves it with `cargo check --lib --no-default-features`.
+//! The tree shows the pipeline and the boundary:
+//!
+//! - [`core`]: the synchronous domain — documents are ingested ([`core::ingest`]), segmented
+//!   into clauses ([`core::segment`]), checked against the rule library ([`core::rules`]) by one
+//!   entry point ([`core::review::run`]); challenge and complaint registers ([`core::records`]),
+//!   the working-day calendar and money live beside them. The core knows nothing of HTTP,
+//!   databases, async runtimes or the search index.
+//! - [`report`]: printers that format what the core reports (text, JSON, HTML).
+//! - `server` (feature `server`): the adapters — storage, the application service (the only
+//!   door to storage), the HTTP API and the application that serves it.
+//! - `cli` (feature `server`): the command line.
+//!
+//! CI proves the boundary with `cargo check --lib --no-default-features`.
 
-pub mod calendar;
-pub mod check;
-pub mod document;
-pub mod ingest;
-pub mod money;
-pub mod segment;
-pub mod normalize;
-pub mod quantity;
-pub mod rules;
-pub mod finding;
+pub mod core;
 pub mod report;
-pub mod records;
 
-#[cfg(feature = "server")]
-pub mod app;
 #[cfg(feature = "server")]
 pub mod cli;
 #[cfg(feature = "server")]
-mod demo;
-#[cfg(feature = "server")]
-pub mod http;
-#[cfg(feature = "server")]
-pub mod record_store;
-#[cfg(feature = "server")]
-pub mod service;
-#[cfg(feature = "server")]
-pub mod store;
+pub mod server;

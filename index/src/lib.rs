@@ -25,7 +25,7 @@ pub use clause_index::{
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// From tantivy: I/O, corruption, or (on open) "schema does not match".
-    #[error("tantivy: {0}")]
+    #[error("search index (tantivy) failed")]
     Tantivy(#[from] tantivy::TantivyError),
     /// The request is invalid (a term with no searchable characters, offset too large); a 400.
     #[error("invalid query: {0}")]
@@ -98,7 +98,7 @@ pub struct Hit {
 /// then value). Facet names: `agency`, `year`, `method`, `procurement_type`, `section_kind`;
 /// all five are always present. Counts cover every matching clause, not just the page. Empty
 /// strings and year 0 are treated as unknown and not counted.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,

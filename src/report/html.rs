@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::Report;
-use crate::finding::{Category, Finding, Severity};
-use crate::normalize::char_slice;
+use crate::core::finding::{Category, Finding, Severity};
+use crate::core::normalize::char_slice;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {

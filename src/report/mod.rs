@@ -7,7 +7,7 @@ pub mod text;
 
 use serde::Serialize;
 
-use crate::finding::Finding;
+use crate::core::finding::Finding;
 
 /// The result of checking one file.
 #[derive(Debug, Clone, Serialize)]
@@ -25,7 +25,7 @@ pub struct DocumentReport {
 /// The rule library a report was produced with.
 #[derive(Debug, Clone, Serialize)]
 pub struct RulebookInfo {
-    /// [`crate::rules::Rulebook::version`].
+    /// [`crate::core::rules::Rulebook::version`].
     pub version: String,
     /// Number of rules.
     pub rules: usize,
@@ -40,7 +40,7 @@ pub struct Report {
 
 impl Report {
     /// A report for `documents` produced by `rulebook`.
-    pub fn new(rulebook: &crate::rules::Rulebook, documents: Vec<DocumentReport>) -> Report {
+    pub fn new(rulebook: &crate::core::rules::Rulebook, documents: Vec<DocumentReport>) -> Report {
         Report { rulebook: RulebookInfo { version: rulebook.version().to_string(), rules: rulebook.rules().len() }, documents }
     }
 }

@@ -102,7 +102,7 @@ fn rules_commands_and_a_broken_rule_directory() {
     // A rule directory with an unknown field fails to load with file, line and reason.
     let dir = tempfile::tempdir().unwrap();
     let src = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/library/region/R01.toml"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core/rules/library/region/R01.toml"),
     )
     .unwrap();
     std::fs::create_dir_all(dir.path().join("region")).unwrap();

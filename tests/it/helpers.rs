@@ -2,8 +2,8 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use fairtender::app::Application;
-use fairtender::service::{Config, Service};
+use fairtender::server::app::Application;
+use fairtender::server::service::{Config, Service};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;

@@ -72,7 +72,7 @@ async fn metrics_through_the_database_match_the_hand_computed_fixture() {
     assert_eq!(y25["complaints_out_of_time"], 1);
 
     // The stored records give exactly what the core computes from the files themselves.
-    use fairtender::records::*;
+    use fairtender::core::records::*;
     let files = ImportFiles {
         projects: Some(("p".into(), fixture_records("projects.csv"))),
         challenges: Some(("c".into(), fixture_records("challenges.csv"))),

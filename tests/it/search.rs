@@ -2,8 +2,10 @@
 
 use crate::helpers::*;
 use axum::http::StatusCode;
-use fairtender::service::{parse_document, Config, Service};
-use fairtender::store::UploadContent;
+use fairtender::core::review;
+use fairtender::server::service::{Config, Scope, Service};
+use fairtender::server::store::Store;
+use fairtender::server::store::UploadContent;
 
 fn enc(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
@@ -55,25 +57,26 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
     {
         let service = Service::open(&config).await.unwrap();
         let project = service
-            .store()
-            .create_project(&fairtender::store::NewProject {
+            .create_project(&Scope::All, &fairtender::server::store::NewProject {
                 project_no: "CRASH-1".into(),
                 name: "崩溃恢复".into(),
                 purchaser: "青岚市第二中学".into(),
                 agency: "青岚市采购中心".into(),
                 method: "公开招标".into(),
                 procurement_type: "goods".into(),
-                budget: fairtender::money::Fen(100),
+                budget: fairtender::core::money::Fen(100),
                 publish_date: None,
                 deadline: None,
             })
             .await
             .unwrap();
         // The database commit happens, then the process "dies" before indexing.
-        let doc = parse_document(&bytes, "tender_small.pdf", service.limits()).unwrap();
-        let sha = fairtender::service::sha256_hex(&bytes);
-        service
-            .store()
+        // The service has no door that stores without indexing, so the test writes through
+        // a second connection to the same database, as the dying process would have.
+        let doc = review::parse(&bytes, "tender_small.pdf", service.limits()).unwrap();
+        let sha = fairtender::server::service::sha256_hex(&bytes);
+        let store = Store::connect(&config.database_url(), &config.data_dir.join("blobs")).await.unwrap();
+        store
             .add_document(
                 project.id,
                 "tender",
@@ -84,16 +87,16 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
             )
             .await
             .unwrap();
-        let before = service.search(fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }, None).await.unwrap();
+        let before = service.search(&Scope::All, fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }).await.unwrap();
         assert_eq!(before.total, 0, "not indexed yet");
     }
     // Restart: the index catches up from the database.
     let service = Service::open(&config).await.unwrap();
-    let after = service.search(fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }, None).await.unwrap();
+    let after = service.search(&Scope::All, fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(after.total, 1);
     // A full reindex gives the same answer.
     let clauses = service.reindex(|_, _| {}).await.unwrap();
     assert!(clauses > 20);
-    let again = service.search(fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }, None).await.unwrap();
+    let again = service.search(&Scope::All, fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(again.total, 1);
 }

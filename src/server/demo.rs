@@ -1,0 +1,38 @@
+//! `serve --demo`: sample documents loaded into an empty database so a newcomer sees data.
+
+use crate::core::money::Fen;
+use crate::server::service::{Scope, Service, ServiceError};
+use crate::server::store::NewProject;
+
+/// The bundled samples (written for this project; fictional purchasers).
+const SAMPLES: &[(&str, &str, &[u8])] = &[
+    ("DEMO-2026-001", "tender_small.pdf", include_bytes!("../../fixtures/tender_small.pdf")),
+    ("DEMO-2026-002", "tender_numbered.docx", include_bytes!("../../fixtures/tender_numbered.docx")),
+    ("DEMO-2026-003", "gbk_notice.txt", include_bytes!("../../fixtures/gbk_notice.txt")),
+];
+
+/// Loads the samples if the database has no projects. Returns how many documents were loaded.
+pub async fn load(service: &Service) -> Result<usize, ServiceError> {
+    if !service.projects(&Scope::All).await?.is_empty() {
+        return Ok(0);
+    }
+    let mut loaded = 0;
+    for (no, file, bytes) in SAMPLES {
+        let project = service
+            .create_project(&Scope::All, &NewProject {
+                project_no: no.to_string(),
+                name: format!("示例项目：{file}"),
+                purchaser: "示例市第一中学".into(),
+                agency: "示例市政府采购中心".into(),
+                method: "公开招标".into(),
+                procurement_type: "goods".into(),
+                budget: Fen(156_000_000),
+                publish_date: None,
+                deadline: None,
+            })
+            .await?;
+        service.upload(&Scope::All, project.id, "tender", file, bytes.to_vec()).await?;
+        loaded += 1;
+    }
+    Ok(loaded)
+}

@@ -1,0 +1,118 @@
+//! HTTP adapter: JSON under `/api/v1`, errors as `{"error":{"code","message"}}`.
+//!
+//! Ownership: a request carrying `X-Agency: <name>` sees only that agency's projects,
+//! documents and search hits; other agencies' records answer 404 as if absent.
+
+mod documents;
+mod error;
+mod openapi;
+mod projects;
+mod records;
+mod review;
+mod search;
+
+pub use error::ApiError;
+
+use crate::server::service::{Scope, Service};
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::Request;
+use percent_encoding::percent_decode_str;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower_http::trace::TraceLayer;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Service,
+}
+
+/// The scope of a request, taken from the `X-Agency` header (percent-encoded UTF-8 so that
+/// Chinese names fit an ASCII header): absent means the operator's view of every agency.
+/// Every handler that touches stored data takes this extractor, so who may see what is
+/// decided here and in the service, not in each handler.
+impl<S: Send + Sync> FromRequestParts<S> for Scope {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Scope, ApiError> {
+        match parts.headers.get("x-agency") {
+            None => Ok(Scope::All),
+            Some(v) => v
+                .to_str()
+                .ok()
+                .map(|s| percent_decode_str(s.trim()).decode_utf8_lossy().into_owned())
+                .filter(|s| !s.is_empty())
+                .map(Scope::Agency)
+                .ok_or_else(|| ApiError::bad_request("X-Agency 请求头无效")),
+        }
+    }
+}
+
+/// One field of a multipart form: its file name (for file fields) and its bytes.
+pub(crate) struct FormField {
+    pub file_name: Option<String>,
+    pub bytes: axum::body::Bytes,
+}
+
+/// Reads a whole multipart form into field name → field (a repeated name keeps the last).
+/// The body limit applies while reading; exceeding it answers 413.
+pub(crate) async fn read_form(mut multipart: axum::extract::Multipart) -> Result<std::collections::HashMap<String, FormField>, ApiError> {
+    let mut fields = std::collections::HashMap::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(fields),
+            Err(e) => return Err(documents::multipart_error(e.status(), e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|e| documents::multipart_error(e.status(), e.body_text()))?;
+        fields.insert(name, FormField { file_name, bytes });
+    }
+}
+
+/// A text field of a form, trimmed (`None` when absent).
+pub(crate) fn form_text(fields: &std::collections::HashMap<String, FormField>, name: &str) -> Option<String> {
+    fields.get(name).map(|f| String::from_utf8_lossy(&f.bytes).trim().to_string())
+}
+
+/// Parses a numeric path id, answering 404 for anything else.
+pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().map_err(|_| ApiError::not_found(what))
+}
+
+/// Builds the router.
+pub fn router(state: AppState) -> Router {
+    let upload_limit = state.service.limits().max_bytes as usize + 1024 * 1024;
+    let api = Router::new()
+        .route("/projects", post(projects::create).get(projects::list))
+        .route("/projects/{id}", get(projects::show))
+        .route(
+            "/projects/{id}/documents",
+            post(documents::upload).get(documents::list).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/documents/{id}", get(documents::show))
+        .route("/documents/{id}/clauses", get(documents::clauses))
+        .route("/documents/{id}/file", get(documents::file))
+        .route("/documents/{id}/findings", get(review::findings))
+        .route("/documents/{id}/report", get(review::report))
+        .route("/check", post(review::check).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/rules", get(review::rules))
+        .route("/rules/{id}", get(review::rule))
+        .route("/records/import", post(records::import).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/records/checks", get(records::checks))
+        .route("/challenges/{id}/clauses", post(records::link))
+        .route("/metrics", get(records::metrics))
+        .route("/search", get(search::search));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route("/api/openapi.json", get(openapi::spec))
+        .fallback(|| async { ApiError::not_found("接口") })
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            // The path only: query strings may carry search text, and bodies document text.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}

@@ -1,0 +1,392 @@
+//! The application service: the review pipeline, storage and the search index put together.
+//! The HTTP layer and the CLI both drive this and nothing else: there is no way from an
+//! adapter to the database or the index except through these operations, and every operation
+//! on stored data takes the [`Scope`] of whoever is asking, so authorisation has one place.
+
+use crate::core::finding::Stage;
+use crate::core::ingest::{IngestError, Limits};
+use crate::core::review::{self, Reviewed};
+use crate::core::rules::Rulebook;
+use crate::server::store::{
+    ClauseView, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
+};
+use fairtender_index::{ClauseIndex, IndexDoc, IndexError, SearchQuery, SearchResults};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the service keeps its state and how it parses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Holds the SQLite file, the index and the blobs.
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub limits: Limits,
+    /// A rule library directory; `None`: the built-in library.
+    pub rules_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// The default configuration rooted at `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config { data_dir: data_dir.into(), database_url: None, limits: Limits::default(), rules_dir: None }
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => url.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("fairtender.db").display()),
+        }
+    }
+}
+
+/// Who is asking, as far as data visibility goes. Today the CLI (the operator) sees every
+/// agency and an API request carrying an agency sees only that agency's projects, documents
+/// and search hits; the accounts of the workflow issue will produce the same type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The operator: every agency.
+    All,
+    /// One agency (采购代理机构 / 采购人 name): others' records are answered as absent.
+    Agency(String),
+}
+
+impl Scope {
+    /// The agency the scope is restricted to, if any.
+    pub fn agency(&self) -> Option<&str> {
+        match self {
+            Scope::All => None,
+            Scope::Agency(a) => Some(a),
+        }
+    }
+
+    /// Whether records of `agency` are visible.
+    pub fn sees(&self, agency: &str) -> bool {
+        self.agency().is_none_or(|a| a == agency)
+    }
+}
+
+/// Why a service call failed. The HTTP layer maps each to a status and a Chinese message.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("document refused")]
+    Ingest(#[from] IngestError),
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    #[error("search index failed")]
+    Index(#[from] IndexError),
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// The scope may not do this (e.g. create a project for another agency).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("background task failed: {0}")]
+    Task(String),
+    #[error("rule library failed to load")]
+    Rules(#[from] crate::core::rules::RuleError),
+    #[error("cannot listen on {addr}")]
+    Bind { addr: std::net::SocketAddr, #[source] source: std::io::Error },
+    #[error("cannot create data directory {path}")]
+    DataDir { path: PathBuf, #[source] source: std::io::Error },
+}
+
+/// The result of an upload.
+#[derive(Debug, Clone)]
+pub enum UploadOutcome {
+    /// Parsed, stored and indexed.
+    Stored(DocumentView),
+    /// The same bytes were already uploaded to this project: nothing changed.
+    Duplicate(DocumentView),
+    /// Stored with status `needs_ocr` (a scanned PDF): kept so OCR can be run later.
+    NeedsOcr(DocumentView),
+}
+
+/// The service: storage plus index plus parse limits.
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+    index: Arc<ClauseIndex>,
+    rulebook: Arc<Rulebook>,
+    limits: Limits,
+}
+
+/// SHA-256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Service {
+    /// Opens the database (running migrations), the blob store and the index, then brings
+    /// the index up to date with the database.
+    pub async fn open(config: &Config) -> Result<Service, ServiceError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })?;
+        let rulebook = match &config.rules_dir {
+            Some(dir) => Rulebook::load_dir(dir)?,
+            None => Rulebook::builtin()?,
+        };
+        let store = Store::connect(&config.database_url(), &config.data_dir.join("blobs")).await?;
+        let index_dir = config.data_dir.join("index");
+        let index = tokio::task::spawn_blocking(move || ClauseIndex::open_or_create(&index_dir))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        let service = Service { store, index: Arc::new(index), rulebook: Arc::new(rulebook), limits: config.limits.clone() };
+        let caught_up = service.catch_up_index().await?;
+        if caught_up > 0 {
+            tracing::info!(documents = caught_up, "index caught up with the database");
+        }
+        Ok(service)
+    }
+
+    /// The rule library in use.
+    pub fn rulebook(&self) -> &Arc<Rulebook> {
+        &self.rulebook
+    }
+
+    /// The parse limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Reviews bytes without storing anything (the stateless check).
+    pub async fn check(&self, file_name: String, bytes: Vec<u8>, stage: Option<Stage>) -> Result<Reviewed, ServiceError> {
+        let (book, limits) = (self.rulebook.clone(), self.limits.clone());
+        let reviewed = tokio::task::spawn_blocking(move || review::run(&bytes, &file_name, &book, stage, &limits))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        Ok(reviewed)
+    }
+
+    /// Creates a project; an agency scope may create projects of its own agency only.
+    pub async fn create_project(&self, scope: &Scope, project: &NewProject) -> Result<ProjectView, ServiceError> {
+        if !scope.sees(&project.agency) {
+            return Err(ServiceError::Forbidden("create a project for another agency"));
+        }
+        Ok(self.store.create_project(project).await?)
+    }
+
+    /// A project visible to `scope`.
+    pub async fn project(&self, scope: &Scope, id: i64) -> Result<ProjectView, ServiceError> {
+        Ok(self.store.project(id, scope.agency()).await?)
+    }
+
+    /// The projects visible to `scope`, newest first.
+    pub async fn projects(&self, scope: &Scope) -> Result<Vec<ProjectView>, ServiceError> {
+        Ok(self.store.projects(scope.agency()).await?)
+    }
+
+    /// The project with 项目编号 `project_no` in `agency`, if it exists and is visible.
+    pub async fn project_by_number(&self, scope: &Scope, agency: &str, project_no: &str) -> Result<Option<ProjectView>, ServiceError> {
+        if !scope.sees(agency) {
+            return Ok(None);
+        }
+        Ok(self.store.projects(Some(agency)).await?.into_iter().find(|p| p.project_no == project_no))
+    }
+
+    /// The document versions of a visible project, oldest first.
+    pub async fn documents_of(&self, scope: &Scope, project_id: i64) -> Result<Vec<DocumentView>, ServiceError> {
+        self.store.project(project_id, scope.agency()).await?;
+        Ok(self.store.documents_of(project_id).await?)
+    }
+
+    /// A visible document.
+    pub async fn document(&self, scope: &Scope, id: i64) -> Result<DocumentView, ServiceError> {
+        Ok(self.store.document(id, scope.agency()).await?)
+    }
+
+    /// The clauses of a visible document, in order.
+    pub async fn clauses(&self, scope: &Scope, document_id: i64) -> Result<Vec<ClauseView>, ServiceError> {
+        Ok(self.store.clauses(document_id, scope.agency()).await?)
+    }
+
+    /// The original bytes of a visible document, with its file name.
+    pub async fn document_file(&self, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), ServiceError> {
+        Ok(self.store.document_bytes(id, scope.agency()).await?)
+    }
+
+    /// A visible document with its stored findings in position order.
+    pub async fn findings(&self, scope: &Scope, document_id: i64) -> Result<(DocumentView, Vec<StoredFinding>), ServiceError> {
+        let doc = self.store.document(document_id, scope.agency()).await?;
+        let findings = self.store.findings(document_id, scope.agency()).await?;
+        Ok((doc, findings))
+    }
+
+    /// Parses, stores and indexes an upload. A refused file stores nothing; a scanned PDF is
+    /// stored with status `needs_ocr` and no clauses.
+    pub async fn upload(
+        &self,
+        scope: &Scope,
+        project_id: i64,
+        kind: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<UploadOutcome, ServiceError> {
+        self.store.project(project_id, scope.agency()).await?;
+        if bytes.len() as u64 > self.limits.max_bytes {
+            return Err(IngestError::TooLarge { size: bytes.len() as u64, limit: self.limits.max_bytes }.into());
+        }
+        let sha = sha256_hex(&bytes);
+        if let Some(existing) = self.store.find_duplicate(project_id, &sha).await? {
+            return Ok(UploadOutcome::Duplicate(existing));
+        }
+        let limits = self.limits.clone();
+        let name = file_name.to_string();
+        let rulebook = self.rulebook.clone();
+        // Documents are checked on upload with every stage's rules (事前 by default: a new
+        // upload is a draft or a new version); findings belong to this version and rule set.
+        let (bytes, parsed) = tokio::task::spawn_blocking(move || {
+            let parsed = review::run(&bytes, &name, &rulebook, None, &limits);
+            (bytes, parsed)
+        })
+        .await
+        .map_err(|e| ServiceError::Task(e.to_string()))?;
+        match parsed {
+            Ok(Reviewed { document, findings }) => {
+                let content =
+                    UploadContent::Parsed { doc: &document, findings: &findings, rulebook_version: self.rulebook.version() };
+                let view = self.store.add_document(project_id, kind, file_name, &bytes, &sha, content).await?;
+                // The database is committed; if indexing fails or the process dies now,
+                // the start-up catch-up indexes this document.
+                if let Err(e) = self.index_document(view.id).await {
+                    tracing::error!(document_id = view.id, error = %e, "indexing failed; will catch up on restart");
+                }
+                Ok(UploadOutcome::Stored(view))
+            }
+            Err(IngestError::NeedsOcr { pages }) => {
+                let view = self
+                    .store
+                    .add_document(project_id, kind, file_name, &bytes, &sha, UploadContent::NeedsOcr { pages, format: "pdf" })
+                    .await?;
+                Ok(UploadOutcome::NeedsOcr(view))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// (Re)indexes one document's clauses.
+    pub async fn index_document(&self, document_id: i64) -> Result<usize, ServiceError> {
+        let docs: Vec<IndexDoc> = self.store.clauses_for_index(document_id).await?;
+        let n = docs.len();
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.index_documents(&docs))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        Ok(n)
+    }
+
+    /// Indexes every parsed document the index does not have yet (after a crash between
+    /// the database commit and the index commit). Returns the number of documents indexed.
+    pub async fn catch_up_index(&self) -> Result<usize, ServiceError> {
+        let index = self.index.clone();
+        let present = tokio::task::spawn_blocking(move || index.indexed_document_ids())
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        let mut count = 0;
+        for id in self.store.parsed_document_ids().await? {
+            if !present.contains(&id) && self.index_document(id).await? > 0 {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Drops the index and rebuilds it from the database. `progress(done, total)` is called
+    /// after each document.
+    pub async fn reindex(&self, mut progress: impl FnMut(usize, usize)) -> Result<usize, ServiceError> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.clear()).await.map_err(|e| ServiceError::Task(e.to_string()))??;
+        let ids = self.store.parsed_document_ids().await?;
+        let mut clauses = 0;
+        for (i, id) in ids.iter().enumerate() {
+            clauses += self.index_document(*id).await?;
+            progress(i + 1, ids.len());
+        }
+        Ok(clauses)
+    }
+
+    /// Full-text search. With an agency scope, only the agency's own documents are searched
+    /// (a filter naming another agency finds nothing).
+    pub async fn search(&self, scope: &Scope, mut query: SearchQuery) -> Result<SearchResults, ServiceError> {
+        if let Some(agency) = scope.agency() {
+            if query.filters.agency.as_deref().is_some_and(|a| a != agency) {
+                return Ok(SearchResults::default());
+            }
+            query.filters.agency = Some(agency.to_string());
+        }
+        let index = self.index.clone();
+        let results = tokio::task::spawn_blocking(move || index.search(&query))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        Ok(results)
+    }
+}
+
+/// The result of a register import.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecordImport {
+    /// What was written; `None` when rejected rows blocked an all-or-nothing import.
+    pub written: Option<crate::server::store::records::ImportSummary>,
+    /// Rows refused, with file, row, id and reason.
+    pub rejected: Vec<crate::core::records::RejectedRow>,
+    /// Rows whose id is already stored (re-import): left unchanged.
+    pub unchanged: usize,
+    /// Statutory-period breaches of the imported rows (imported and flagged).
+    pub flags: Vec<crate::core::records::ProcessFlag>,
+}
+
+impl Service {
+    /// Validates every row of a register import, then writes all of it, or (with
+    /// `skip_invalid`) the valid rows only. Re-importing the same files changes nothing.
+    pub async fn import_records(&self, files: crate::core::records::ImportFiles, skip_invalid: bool) -> Result<RecordImport, ServiceError> {
+        use crate::core::records::RejectReason;
+        let stored = crate::server::store::records::load(self.store.db()).await?;
+        let known = crate::server::store::records::known(&stored);
+        let plan = tokio::task::spawn_blocking(move || crate::core::records::parse_import(files, &known))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))?;
+        let (unchanged, rejected): (Vec<_>, Vec<_>) =
+            plan.rejected.iter().cloned().partition(|r| matches!(r.reason, RejectReason::AlreadyExists));
+        let written = if rejected.is_empty() || skip_invalid {
+            Some(crate::server::store::records::write(self.store.db(), &plan).await?)
+        } else {
+            None
+        };
+        Ok(RecordImport { written, rejected, unchanged: unchanged.len(), flags: plan.flags })
+    }
+
+    /// Links a challenge to a clause it targets.
+    pub async fn link_challenge_clause(&self, challenge_id: &str, clause_id: i64) -> Result<(), ServiceError> {
+        Ok(crate::server::store::records::link_clause(self.store.db(), challenge_id, clause_id).await?)
+    }
+
+    /// Challenge/complaint statistics over the stored registers and the review activity.
+    pub async fn metrics(&self, q: crate::core::records::MetricsQuery) -> Result<crate::core::records::MetricsReport, ServiceError> {
+        let records = crate::server::store::records::load(self.store.db()).await?;
+        let links = crate::server::store::records::links(self.store.db()).await?;
+        let pre = crate::server::store::records::pre_stage(self.store.db()).await?;
+        tokio::task::spawn_blocking(move || {
+            let input = crate::core::records::MetricsInput {
+                projects: &records.projects,
+                challenges: &records.challenges,
+                complaints: &records.complaints,
+                links: &links,
+                pre_stage: &pre,
+            };
+            crate::core::records::metrics(&input, &q)
+        })
+        .await
+        .map_err(|e| ServiceError::Task(e.to_string()))
+    }
+
+    /// Overdue replies and decisions as of `today`, and the process checks over all records.
+    pub async fn record_checks(&self, today: chrono::NaiveDate) -> Result<serde_json::Value, ServiceError> {
+        let r = crate::server::store::records::load(self.store.db()).await?;
+        let dl = crate::core::records::Deadlines::new(crate::core::calendar::WorkCalendar::builtin());
+        let (overdue, uncertain) = crate::core::records::overdue(&dl, &r.challenges, &r.complaints, today);
+        let mut flags = crate::core::records::check_all(&dl, &r.projects, &r.challenges, &r.complaints);
+        flags.extend(crate::core::records::repeat_patterns(&r.projects, &r.challenges, 365, 3));
+        Ok(serde_json::json!({ "today": today, "overdue": overdue, "uncertain": uncertain, "flags": flags }))
+    }
+}

@@ -1,0 +1,655 @@
+//! Storage adapter: the database (SQLite by default, PostgreSQL when the URL says so) and the
+//! content-addressed blob store for uploaded bytes. The database is the source of truth;
+//! the search index is derived from it.
+
+pub mod records;
+
+use crate::core::document::SegmentedDocument;
+use crate::core::money::Fen;
+use chrono::{DateTime, NaiveDate, Utc};
+use crate::core::finding::Finding;
+use fairtender_index::IndexDoc;
+use entity::{agency, clause, document, finding, project};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What a lookup did not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Project,
+    Document,
+    Blob,
+    Agency,
+    Challenge,
+    Clause,
+}
+
+impl Missing {
+    /// The Chinese name of the record, for users ("项目不存在").
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Missing::Project => "项目",
+            Missing::Document => "文件",
+            Missing::Blob => "原始文件",
+            Missing::Agency => "采购代理机构",
+            Missing::Challenge => "质疑",
+            Missing::Clause => "条款",
+        }
+    }
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Missing::Project => "project",
+            Missing::Document => "document",
+            Missing::Blob => "blob",
+            Missing::Agency => "agency",
+            Missing::Challenge => "challenge",
+            Missing::Clause => "clause",
+        })
+    }
+}
+
+/// A storage failure, by cause. Operator-facing text; the HTTP layer chooses the status and
+/// the Chinese message from the variant, never from the text.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Db(#[from] DbErr),
+    #[error("blob store I/O error at {path}")]
+    Io { path: PathBuf, #[source] source: std::io::Error },
+    #[error("{0} not found")]
+    NotFound(Missing),
+    /// A project with this 项目编号 already exists in the agency.
+    #[error("project {project_no} already exists in agency {agency}")]
+    DuplicateProject { agency: String, project_no: String },
+    /// A stored record that cannot be read back: an internal fault, not the caller's.
+    #[error("stored {what} {id} is unreadable")]
+    Corrupt { what: &'static str, id: String, #[source] source: serde_json::Error },
+}
+
+/// Truncates to microseconds: PostgreSQL keeps µs, SQLite would keep ns, and values must
+/// compare equal after a round trip on both.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// Uploaded bytes, addressed by SHA-256 under `<data-dir>/blobs/ab/abcdef…`.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    /// A blob store rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> BlobStore {
+        BlobStore { root: root.into() }
+    }
+
+    fn path_of(&self, sha256: &str) -> PathBuf {
+        let prefix = sha256.get(..2).unwrap_or("xx");
+        self.root.join(prefix).join(sha256)
+    }
+
+    /// Writes `bytes` under `sha256` unless already present. The write goes to a temporary
+    /// file that is synced and then renamed, so a crash never leaves a partial blob.
+    pub fn put(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.path_of(sha256);
+        if path.exists() {
+            return Ok(());
+        }
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| StoreError::Io { path: p, source }
+        };
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        Ok(())
+    }
+
+    /// Reads the bytes stored under `sha256`.
+    pub fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        let path = self.path_of(sha256);
+        std::fs::read(&path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => StoreError::NotFound(Missing::Blob),
+            _ => StoreError::Io { path, source },
+        })
+    }
+}
+
+/// A new project as the API and CLI receive it (already validated).
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub project_no: String,
+    pub name: String,
+    pub purchaser: String,
+    pub agency: String,
+    pub method: String,
+    pub procurement_type: String,
+    pub budget: Fen,
+    pub publish_date: Option<NaiveDate>,
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+/// A project as returned by the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectView {
+    pub id: i64,
+    pub project_no: String,
+    pub name: String,
+    pub purchaser: String,
+    pub agency: String,
+    pub method: String,
+    pub procurement_type: String,
+    /// Yuan as an exact decimal string.
+    pub budget: String,
+    pub budget_fen: i64,
+    pub publish_date: Option<NaiveDate>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored document version as returned by the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub id: i64,
+    pub project_id: i64,
+    pub version: i32,
+    pub kind: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub pages: i32,
+    pub format: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub clauses: u64,
+    pub findings: u64,
+    /// The rule-set version the findings were produced with.
+    pub rulebook_version: Option<String>,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A clause as returned by the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseView {
+    pub id: i64,
+    pub ordinal: i32,
+    pub page: i32,
+    pub section: String,
+    pub section_kind: String,
+    pub start: i64,
+    pub end: i64,
+    pub is_table_row: bool,
+    pub text: String,
+}
+
+/// A finding as stored: the checker's finding plus its id, clause and review status.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub rulebook_version: String,
+    pub status: String,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+fn stored_finding(m: finding::Model) -> Option<StoredFinding> {
+    use crate::core::document::SectionKind;
+    use crate::core::finding::{Category, Severity, Stage};
+    let severity = match m.severity.as_str() {
+        "violation" => Severity::Violation,
+        "warning" => Severity::Warning,
+        _ => Severity::Notice,
+    };
+    Some(StoredFinding {
+        id: m.id,
+        rulebook_version: m.rulebook_version,
+        status: m.status,
+        finding: Finding {
+            rule: m.rule_id,
+            category: Category::parse(&m.category)?,
+            severity,
+            stage: Stage::parse(&m.stage)?,
+            page: m.page.max(0) as u32,
+            clause_ordinal: m.clause_ordinal.max(0) as u32,
+            section: m.section,
+            section_kind: SectionKind::parse(&m.section_kind)?,
+            start: m.start_offset.max(0) as usize,
+            end: m.end_offset.max(0) as usize,
+            quote: m.quote,
+            clause: m.clause_text,
+            message: m.message,
+            basis: serde_json::from_str(&m.basis).unwrap_or_default(),
+            suggestion: m.suggestion,
+        },
+    })
+}
+
+/// What to store for an upload: either a parsed document or a document that needs OCR.
+pub enum UploadContent<'a> {
+    Parsed { doc: &'a SegmentedDocument, findings: &'a [Finding], rulebook_version: &'a str },
+    NeedsOcr { pages: u32, format: &'a str },
+}
+
+/// The database plus the blob store.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    blobs: BlobStore,
+}
+
+/// SQLite limits bound parameters per statement; clauses are inserted in chunks.
+const INSERT_CHUNK: usize = 500;
+
+impl Store {
+    /// Connects to `database_url`, runs pending migrations, and uses `blob_dir` for bytes.
+    pub async fn connect(database_url: &str, blob_dir: &Path) -> Result<Store, StoreError> {
+        let mut opt = ConnectOptions::new(database_url.to_string());
+        // sqlx logs every statement at INFO otherwise, and statements can carry document text.
+        opt.sqlx_logging(false);
+        if database_url.starts_with("sqlite:") {
+            // One writer at a time in SQLite; a small pool avoids lock contention.
+            opt.max_connections(4);
+        }
+        let db = Database::connect(opt).await?;
+        if database_url.starts_with("sqlite:") {
+            use sea_orm::ConnectionTrait;
+            db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
+                .await?;
+        }
+        use migration::MigratorTrait;
+        migration::Migrator::up(&db, None).await?;
+        Ok(Store { db, blobs: BlobStore::new(blob_dir) })
+    }
+
+    /// The underlying connection (for adapters that add their own tables).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The blob store.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    async fn agency_id(&self, name: &str) -> Result<i64, StoreError> {
+        if let Some(a) = agency::Entity::find().filter(agency::Column::Name.eq(name)).one(&self.db).await? {
+            return Ok(a.id);
+        }
+        let inserted = agency::ActiveModel { name: Set(name.to_string()), created_at: Set(now()), ..Default::default() }
+            .insert(&self.db)
+            .await;
+        match inserted {
+            Ok(a) => Ok(a.id),
+            // A concurrent request created it first.
+            Err(_) => agency::Entity::find()
+                .filter(agency::Column::Name.eq(name))
+                .one(&self.db)
+                .await?
+                .map(|a| a.id)
+                .ok_or(StoreError::NotFound(Missing::Agency)),
+        }
+    }
+
+    /// Creates a project; a duplicate project number within the agency is a conflict.
+    pub async fn create_project(&self, p: &NewProject) -> Result<ProjectView, StoreError> {
+        let agency_id = self.agency_id(&p.agency).await?;
+        let exists = project::Entity::find()
+            .filter(project::Column::AgencyId.eq(agency_id))
+            .filter(project::Column::ProjectNo.eq(p.project_no.as_str()))
+            .one(&self.db)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::DuplicateProject { agency: p.agency.clone(), project_no: p.project_no.clone() });
+        }
+        let model = project::ActiveModel {
+            agency_id: Set(agency_id),
+            project_no: Set(p.project_no.clone()),
+            name: Set(p.name.clone()),
+            purchaser: Set(p.purchaser.clone()),
+            method: Set(p.method.clone()),
+            procurement_type: Set(p.procurement_type.clone()),
+            budget_fen: Set(p.budget.0),
+            publish_date: Set(p.publish_date),
+            deadline: Set(p.deadline),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(project_view(model, p.agency.clone()))
+    }
+
+    /// A project by id, optionally restricted to one agency (others see "not found").
+    pub async fn project(&self, id: i64, scope: Option<&str>) -> Result<ProjectView, StoreError> {
+        let found = project::Entity::find_by_id(id).find_also_related(agency::Entity).one(&self.db).await?;
+        match found {
+            Some((p, Some(a))) if scope.is_none_or(|s| s == a.name) => Ok(project_view(p, a.name)),
+            _ => Err(StoreError::NotFound(Missing::Project)),
+        }
+    }
+
+    /// Projects, newest first, optionally restricted to one agency.
+    pub async fn projects(&self, scope: Option<&str>) -> Result<Vec<ProjectView>, StoreError> {
+        let rows = project::Entity::find()
+            .find_also_related(agency::Entity)
+            .order_by_desc(project::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(p, a)| a.map(|a| (p, a.name)))
+            .filter(|(_, a)| scope.is_none_or(|s| s == a))
+            .map(|(p, a)| project_view(p, a))
+            .collect())
+    }
+
+    /// A document of `project_id` with the same bytes, if one was uploaded before.
+    pub async fn find_duplicate(&self, project_id: i64, sha256: &str) -> Result<Option<DocumentView>, StoreError> {
+        let found = document::Entity::find()
+            .filter(document::Column::ProjectId.eq(project_id))
+            .filter(document::Column::Sha256.eq(sha256))
+            .one(&self.db)
+            .await?;
+        match found {
+            Some(d) => Ok(Some(self.document_view(d).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores an upload: the blob first (idempotent), then the document row and all its
+    /// clauses in one transaction, so a crash leaves either everything or nothing.
+    pub async fn add_document(
+        &self,
+        project_id: i64,
+        kind: &str,
+        file_name: &str,
+        bytes: &[u8],
+        sha256: &str,
+        content: UploadContent<'_>,
+    ) -> Result<DocumentView, StoreError> {
+        self.blobs.put(sha256, bytes)?;
+        let txn = self.db.begin().await?;
+        let version = document::Entity::find()
+            .filter(document::Column::ProjectId.eq(project_id))
+            .count(&txn)
+            .await? as i32
+            + 1;
+        let rulebook_version = match &content {
+            UploadContent::Parsed { rulebook_version, .. } => Some(rulebook_version.to_string()),
+            UploadContent::NeedsOcr { .. } => None,
+        };
+        let (pages, format, status, sections, error) = match &content {
+            UploadContent::Parsed { doc, .. } => (
+                doc.pages as i32,
+                format_name(doc),
+                "parsed",
+                serde_json::to_string(&doc.sections).unwrap_or_else(|_| "[]".into()),
+                None,
+            ),
+            UploadContent::NeedsOcr { pages, format } => (
+                *pages as i32,
+                format.to_string(),
+                "needs_ocr",
+                "[]".to_string(),
+                Some("PDF has no text layer; needs OCR".to_string()),
+            ),
+        };
+        let doc_model = document::ActiveModel {
+            project_id: Set(project_id),
+            version: Set(version),
+            kind: Set(kind.to_string()),
+            file_name: Set(file_name.to_string()),
+            sha256: Set(sha256.to_string()),
+            size: Set(bytes.len() as i64),
+            pages: Set(pages),
+            format: Set(format),
+            status: Set(status.to_string()),
+            error: Set(error),
+            sections: Set(sections),
+            uploaded_at: Set(now()),
+            rulebook_version: Set(rulebook_version),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if let UploadContent::Parsed { doc, findings, rulebook_version } = content {
+            let rows: Vec<clause::ActiveModel> = doc
+                .clauses
+                .iter()
+                .map(|c| clause::ActiveModel {
+                    document_id: Set(doc_model.id),
+                    ordinal: Set(c.ordinal as i32),
+                    page: Set(c.page as i32),
+                    section: Set(c.section.clone()),
+                    section_kind: Set(c.section_kind.as_str().to_string()),
+                    start_offset: Set(c.start as i64),
+                    end_offset: Set(c.end as i64),
+                    is_table_row: Set(c.is_table_row),
+                    text: Set(c.text.clone()),
+                    ..Default::default()
+                })
+                .collect();
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                clause::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+            }
+            let created = now();
+            let rows: Vec<finding::ActiveModel> = findings
+                .iter()
+                .map(|f| finding::ActiveModel {
+                    document_id: Set(doc_model.id),
+                    clause_ordinal: Set(f.clause_ordinal as i32),
+                    rulebook_version: Set(rulebook_version.to_string()),
+                    rule_id: Set(f.rule.clone()),
+                    category: Set(f.category.as_str().to_string()),
+                    severity: Set(f.severity.as_str().to_string()),
+                    stage: Set(f.stage.as_str().to_string()),
+                    page: Set(f.page as i32),
+                    section: Set(f.section.clone()),
+                    section_kind: Set(f.section_kind.as_str().to_string()),
+                    start_offset: Set(f.start as i64),
+                    end_offset: Set(f.end as i64),
+                    quote: Set(f.quote.clone()),
+                    clause_text: Set(f.clause.clone()),
+                    message: Set(f.message.clone()),
+                    basis: Set(serde_json::to_string(&f.basis).unwrap_or_else(|_| "[]".into())),
+                    suggestion: Set(f.suggestion.clone()),
+                    status: Set("open".into()),
+                    created_at: Set(created),
+                    ..Default::default()
+                })
+                .collect();
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                finding::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+            }
+        }
+        txn.commit().await?;
+        self.document_view(doc_model).await
+    }
+
+    async fn document_view(&self, d: document::Model) -> Result<DocumentView, StoreError> {
+        let clauses = clause::Entity::find().filter(clause::Column::DocumentId.eq(d.id)).count(&self.db).await?;
+        let findings = finding::Entity::find().filter(finding::Column::DocumentId.eq(d.id)).count(&self.db).await?;
+        Ok(DocumentView {
+            id: d.id,
+            project_id: d.project_id,
+            version: d.version,
+            kind: d.kind,
+            file_name: d.file_name,
+            sha256: d.sha256,
+            size: d.size,
+            pages: d.pages,
+            format: d.format,
+            status: d.status,
+            error: d.error,
+            clauses,
+            findings,
+            rulebook_version: d.rulebook_version,
+            uploaded_at: d.uploaded_at,
+        })
+    }
+
+    /// The document row and the agency owning it, or not found (also when out of scope).
+    async fn document_row(&self, id: i64, scope: Option<&str>) -> Result<document::Model, StoreError> {
+        let d = document::Entity::find_by_id(id).one(&self.db).await?.ok_or(StoreError::NotFound(Missing::Document))?;
+        if scope.is_some() {
+            self.project(d.project_id, scope).await.map_err(|_| StoreError::NotFound(Missing::Document))?;
+        }
+        Ok(d)
+    }
+
+    /// A document by id.
+    pub async fn document(&self, id: i64, scope: Option<&str>) -> Result<DocumentView, StoreError> {
+        let d = self.document_row(id, scope).await?;
+        self.document_view(d).await
+    }
+
+    /// Documents of a project, by version.
+    pub async fn documents_of(&self, project_id: i64) -> Result<Vec<DocumentView>, StoreError> {
+        let rows = document::Entity::find()
+            .filter(document::Column::ProjectId.eq(project_id))
+            .order_by_asc(document::Column::Version)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for d in rows {
+            out.push(self.document_view(d).await?);
+        }
+        Ok(out)
+    }
+
+    /// The clauses of a document in order.
+    pub async fn clauses(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<ClauseView>, StoreError> {
+        self.document_row(document_id, scope).await?;
+        let rows = clause::Entity::find()
+            .filter(clause::Column::DocumentId.eq(document_id))
+            .order_by_asc(clause::Column::Ordinal)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|c| ClauseView {
+                id: c.id,
+                ordinal: c.ordinal,
+                page: c.page,
+                section: c.section,
+                section_kind: c.section_kind,
+                start: c.start_offset,
+                end: c.end_offset,
+                is_table_row: c.is_table_row,
+                text: c.text,
+            })
+            .collect())
+    }
+
+    /// The original bytes of a document, with its file name.
+    pub async fn document_bytes(&self, id: i64, scope: Option<&str>) -> Result<(String, Vec<u8>), StoreError> {
+        let d = self.document_row(id, scope).await?;
+        Ok((d.file_name, self.blobs.get(&d.sha256)?))
+    }
+
+    /// The stored findings of a document, in position order.
+    pub async fn findings(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<StoredFinding>, StoreError> {
+        self.document_row(document_id, scope).await?;
+        let rows = finding::Entity::find()
+            .filter(finding::Column::DocumentId.eq(document_id))
+            .order_by_asc(finding::Column::StartOffset)
+            .order_by_asc(finding::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().filter_map(stored_finding).collect())
+    }
+
+    /// Ids of every parsed document (the ones that belong in the index).
+    pub async fn parsed_document_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let rows = document::Entity::find()
+            .filter(document::Column::Status.eq("parsed"))
+            .order_by_asc(document::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|d| d.id).collect())
+    }
+
+    /// The clauses of one document joined with what the index filters on.
+    pub async fn clauses_for_index(&self, document_id: i64) -> Result<Vec<IndexDoc>, StoreError> {
+        let d = document::Entity::find_by_id(document_id).one(&self.db).await?.ok_or(StoreError::NotFound(Missing::Document))?;
+        let (p, a) = project::Entity::find_by_id(d.project_id)
+            .find_also_related(agency::Entity)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound(Missing::Project))?;
+        let agency = a.map(|a| a.name).unwrap_or_default();
+        use chrono::Datelike;
+        let year = p.publish_date.map(|d| d.year()).unwrap_or_else(|| d.uploaded_at.year()) as i64;
+        let rows = clause::Entity::find()
+            .filter(clause::Column::DocumentId.eq(document_id))
+            .order_by_asc(clause::Column::Ordinal)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|c| IndexDoc {
+                clause_id: c.id,
+                document_id,
+                project_id: p.id,
+                agency: agency.clone(),
+                year,
+                method: p.method.clone(),
+                procurement_type: p.procurement_type.clone(),
+                section_kind: c.section_kind,
+                section: c.section,
+                page: c.page.max(0) as u32,
+                ordinal: c.ordinal.max(0) as u32,
+                text: c.text,
+            })
+            .collect())
+    }
+
+    /// Document ids visible to `scope` (used to filter search results by owner).
+    pub async fn project_ids_of_agency(&self, agency_name: &str) -> Result<Vec<i64>, StoreError> {
+        let Some(a) = agency::Entity::find().filter(agency::Column::Name.eq(agency_name)).one(&self.db).await? else {
+            return Ok(Vec::new());
+        };
+        let rows = project::Entity::find().filter(project::Column::AgencyId.eq(a.id)).all(&self.db).await?;
+        Ok(rows.into_iter().map(|p| p.id).collect())
+    }
+}
+
+fn format_name(doc: &SegmentedDocument) -> String {
+    match doc.format {
+        crate::core::document::Format::Pdf => "pdf",
+        crate::core::document::Format::Docx => "docx",
+        crate::core::document::Format::Text => "text",
+    }
+    .to_string()
+}
+
+fn project_view(p: project::Model, agency: String) -> ProjectView {
+    ProjectView {
+        id: p.id,
+        project_no: p.project_no,
+        name: p.name,
+        purchaser: p.purchaser,
+        agency,
+        method: p.method,
+        procurement_type: p.procurement_type,
+        budget: Fen(p.budget_fen).to_yuan_string(),
+        budget_fen: p.budget_fen,
+        publish_date: p.publish_date,
+        deadline: p.deadline,
+        created_at: p.created_at,
+    }
+}
