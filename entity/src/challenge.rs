@@ -14,6 +14,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     pub imported_at: DateTimeUtc,
+    /// The project challenged (`project.id`); set on import and by the merge migration.
+    pub project_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
-//! `project`: a procurement project (采购项目). Budget in integer 分.
+//! `project`: a procurement project (采购项目), whether created to upload documents to or
+//! listed in an imported challenge register (or both). Budget in integer 分.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -16,6 +17,11 @@ pub struct Model {
     pub publish_date: Option<Date>,
     pub deadline: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The project's row of an imported register (the whole `records::Project` as JSON);
+    /// `None` for a project no register lists.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub register: Option<String>,
+    pub registered_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

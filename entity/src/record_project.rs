@@ -1,4 +1,8 @@
-//! `record_project`: a project as listed in an imported challenge/complaint register.
+//! `record_project`: the 项目编号 of every project an imported register lists. Since
+//! migration m20261203_000004 the register row itself lives in `project.register`; this
+//! table is only the key `challenge.project_no` refers to (a foreign key SQLite cannot drop),
+//! and nothing reads it. Rows written before the merge keep their payload; later rows store
+//! an empty object.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

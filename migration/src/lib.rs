@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261201_000001_documents;
 mod m20261201_000002_findings;
 mod m20261201_000003_challenges;
+mod m20261203_000004_one_project;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_documents::Migration),
             Box::new(m20261201_000002_findings::Migration),
             Box::new(m20261201_000003_challenges::Migration),
+            Box::new(m20261203_000004_one_project::Migration),
         ]
     }
 }

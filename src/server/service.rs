@@ -191,6 +191,16 @@ impl Service {
         Ok(self.store.documents_of(project_id).await?)
     }
 
+    /// The challenges against a visible project and the complaints that followed them.
+    pub async fn challenges_of(
+        &self,
+        scope: &Scope,
+        project_id: i64,
+    ) -> Result<(Vec<crate::core::records::Challenge>, Vec<crate::core::records::Complaint>), ServiceError> {
+        self.store.project(project_id, scope.agency()).await?;
+        Ok(crate::server::store::records::of_project(self.store.db(), project_id).await?)
+    }
+
     /// A visible document.
     pub async fn document(&self, scope: &Scope, id: i64) -> Result<DocumentView, ServiceError> {
         Ok(self.store.document(id, scope.agency()).await?)
@@ -363,7 +373,8 @@ impl Service {
 
     /// Challenge/complaint statistics over the stored registers and the review activity.
     pub async fn metrics(&self, q: crate::core::records::MetricsQuery) -> Result<crate::core::records::MetricsReport, ServiceError> {
-        let records = crate::server::store::records::load(self.store.db()).await?;
+        let mut records = crate::server::store::records::load(self.store.db()).await?;
+        records.projects.extend(crate::server::store::records::published_projects(self.store.db()).await?);
         let links = crate::server::store::records::links(self.store.db()).await?;
         let pre = crate::server::store::records::pre_stage(self.store.db()).await?;
         tokio::task::spawn_blocking(move || {

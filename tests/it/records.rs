@@ -211,3 +211,143 @@ async fn challenges_linked_to_flagged_clauses_are_counted() {
     assert_eq!(row["challenges_linked_no_finding"], 1, "{row}");
     assert_eq!(row["links_finding_open"], 1, "{row}");
 }
+
+/// One project model: the projects a register lists are projects like any other, listed by
+/// `GET /projects`, with their documents and the challenges against them. A project created
+/// to upload documents to is matched by 项目编号 within its agency, not duplicated.
+#[tokio::test]
+async fn register_projects_are_projects_with_their_documents_and_challenges() {
+    let app = spawn_app().await;
+    let uploaded_to = app.project("P24-01", "甲代理").await;
+    let d = app.upload(uploaded_to, "t.txt", "第一章 招标公告\n一、本项目接受联合体投标。".as_bytes()).await;
+    assert_eq!(d.status, StatusCode::CREATED, "{:?}", d.json);
+    assert_eq!(import_fixture(&app).await.status, StatusCode::OK);
+
+    let list = app.get("/api/v1/projects").await;
+    assert_eq!(list.json["total"], 9, "8 created from the register, 1 matched: {:?}", list.json);
+    let projects = list.json["projects"].as_array().unwrap();
+    assert!(projects.iter().all(|p| !p["registered_at"].is_null()), "every project is in the register");
+
+    // The matched project keeps its id, name and document, and gains its two challenges.
+    let show = app.get(&format!("/api/v1/projects/{uploaded_to}")).await;
+    assert_eq!(show.json["name"], "第二中学多媒体教室设备采购项目");
+    assert_eq!(show.json["documents"].as_array().unwrap().len(), 1);
+    let ids: Vec<&str> = show.json["challenges"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["C01", "C02"]);
+
+    // A project only the register knows: its fields come from the register row.
+    let p3 = projects.iter().find(|p| p["project_no"] == "P24-03").expect("P24-03 listed");
+    assert_eq!((p3["agency"].as_str(), p3["method"].as_str(), p3["budget"].as_str()), (Some("乙代理"), Some("公开招标"), Some("2800000.50")));
+    let show3 = app.get(&format!("/api/v1/projects/{}", p3["id"])).await;
+    let ids: Vec<&str> = show3.json["challenges"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["C05", "C06"]);
+
+    // A self-procured project (自行采购) belongs to its purchaser.
+    let p5 = projects.iter().find(|p| p["project_no"] == "P24-05").expect("P24-05 listed");
+    assert_eq!(p5["agency"], "市城管局");
+
+    // Ownership applies to imported projects as to any other.
+    let scoped = app.get_as("/api/v1/projects", Some("乙代理")).await;
+    let agencies: Vec<&str> = scoped.json["projects"].as_array().unwrap().iter().map(|p| p["agency"].as_str().unwrap()).collect();
+    assert!(!agencies.is_empty() && agencies.iter().all(|a| *a == "乙代理"), "{agencies:?}");
+    assert_eq!(app.get_as(&format!("/api/v1/projects/{uploaded_to}"), Some("乙代理")).await.status, StatusCode::NOT_FOUND);
+
+    // Re-importing changes nothing.
+    assert_eq!(import_fixture(&app).await.status, StatusCode::OK);
+    assert_eq!(app.get("/api/v1/projects").await.json["total"], 9);
+}
+
+/// A database written before the merge (register projects in `record_project` only) is
+/// migrated: every register row becomes a project, matched within its agency when the project
+/// existed, and challenges point at their project.
+#[tokio::test]
+async fn migration_merges_register_projects_into_projects() {
+    use fairtender::core::records::{parse_import, ImportFiles, Known};
+    use fairtender::server::service::{Config, Scope, Service};
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectionTrait, Database};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path().join("data"));
+    config.database_url = fresh_database(dir.path()).await;
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+    let db = Database::connect(config.database_url()).await.unwrap();
+    migration::Migrator::up(&db, Some(3)).await.unwrap();
+
+    // The rows as the old import wrote them: the domain records as JSON payloads.
+    let plan = parse_import(
+        ImportFiles {
+            projects: Some((
+                "p.csv".into(),
+                "project_no,name,purchaser,agency,method,budget_yuan,publish_date\n\
+                 R-1,R-1 办公家具采购,青岚市水务局,丙代理,竞争性磋商,123456,2024-05-06\n\
+                 R-2,R-2 办公家具采购,青岚市水务局,,竞争性磋商,123456,2024-05-06\n"
+                    .as_bytes()
+                    .to_vec(),
+            )),
+            challenges: Some((
+                "c.csv".into(),
+                "id,project_no,supplier,received_date,category,claim,reply_date,outcome,target,corrective_action\n\
+                 Q-1,R-2,华东科技有限公司,2024-05-10,地域限制,要求本市注册,,,采购文件,\n"
+                    .as_bytes()
+                    .to_vec(),
+            )),
+            complaints: None,
+        },
+        &Known::new(),
+    );
+    assert!(plan.rejected.is_empty(), "{:?}", plan.rejected);
+    let quote = |v: &str| v.replace('\'', "''");
+    let at = "'2024-06-01T08:00:00+00:00'";
+    let sql = [
+        format!("INSERT INTO agency (name, created_at) VALUES ('丙代理', {at})"),
+        format!(
+            "INSERT INTO project (agency_id, project_no, name, purchaser, method, procurement_type, budget_fen, created_at) \
+             SELECT id, 'R-1', '已上传文件的项目', '青岚市水务局', '竞争性磋商', 'goods', 100, {at} FROM agency WHERE name = '丙代理'"
+        ),
+    ];
+    for s in sql {
+        db.execute_unprepared(&s).await.unwrap();
+    }
+    for p in &plan.projects {
+        let payload = quote(&serde_json::to_string(p).unwrap());
+        db.execute_unprepared(&format!(
+            "INSERT INTO record_project (project_no, agency, purchaser, method, publish_date, payload, imported_at) \
+             VALUES ('{}', '{}', '青岚市水务局', 'consultation', '2024-05-06', '{payload}', {at})",
+            p.project_no.as_str(),
+            p.agency.as_deref().unwrap_or("")
+        ))
+        .await
+        .unwrap();
+    }
+    let payload = quote(&serde_json::to_string(&plan.challenges[0]).unwrap());
+    db.execute_unprepared(&format!(
+        "INSERT INTO challenge (id, project_no, received_date, category, outcome, payload, imported_at) \
+         VALUES ('Q-1', 'R-2', '2024-05-10', 'region', 'pending', '{payload}', {at})"
+    ))
+    .await
+    .unwrap();
+    let matched_id: i64 = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT id FROM project WHERE project_no = 'R-1'"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    drop(db);
+
+    // Opening the service runs the remaining migrations.
+    let service = Service::open(&config).await.unwrap();
+    let projects = service.projects(&Scope::All).await.unwrap();
+    assert_eq!(projects.len(), 2, "{projects:?}");
+    let r1 = projects.iter().find(|p| p.project_no == "R-1").unwrap();
+    assert_eq!((r1.id, r1.name.as_str(), r1.agency.as_str()), (matched_id, "已上传文件的项目", "丙代理"));
+    assert!(r1.registered_at.is_some());
+    let r2 = projects.iter().find(|p| p.project_no == "R-2").unwrap();
+    assert_eq!((r2.name.as_str(), r2.agency.as_str(), r2.method.as_str(), r2.budget.as_str()), ("R-2 办公家具采购", "青岚市水务局", "竞争性磋商", "123456.00"));
+    assert_eq!(r2.publish_date, chrono::NaiveDate::from_ymd_opt(2024, 5, 6));
+    // The stored challenge now hangs off its project.
+    let (challenges, _) = service.challenges_of(&Scope::All, r2.id).await.unwrap();
+    assert_eq!(challenges.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["Q-1"]);
+    assert!(service.challenges_of(&Scope::All, r1.id).await.unwrap().0.is_empty());
+}

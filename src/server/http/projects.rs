@@ -93,12 +93,16 @@ pub async fn list(State(st): State<AppState>, scope: Scope) -> Result<Json<serde
     Ok(Json(serde_json::json!({ "projects": projects, "total": projects.len() })))
 }
 
-/// `GET /projects/{id}`
+/// `GET /projects/{id}`: the project with its document versions, the challenges against it
+/// and the complaints that followed them.
 pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let id = parse_id(&id, "项目")?;
     let project = st.service.project(&scope, id).await?;
     let documents = st.service.documents_of(&scope, id).await?;
+    let (challenges, complaints) = st.service.challenges_of(&scope, id).await?;
     let mut v = serde_json::to_value(project).unwrap_or_default();
     v["documents"] = serde_json::to_value(documents).unwrap_or_default();
+    v["challenges"] = serde_json::to_value(challenges).unwrap_or_default();
+    v["complaints"] = serde_json::to_value(complaints).unwrap_or_default();
     Ok(Json(v))
 }

@@ -11,7 +11,7 @@ use crate::core::finding::Finding;
 use fairtender_index::IndexDoc;
 use entity::{agency, clause, document, finding, project};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
@@ -72,6 +72,27 @@ pub enum StoreError {
     /// A stored record that cannot be read back: an internal fault, not the caller's.
     #[error("stored {what} {id} is unreadable")]
     Corrupt { what: &'static str, id: String, #[source] source: serde_json::Error },
+}
+
+/// The id of the agency named `name`, created if it does not exist yet (on `conn`, which may
+/// be a transaction).
+pub(crate) async fn agency_id(conn: &impl ConnectionTrait, name: &str) -> Result<i64, StoreError> {
+    if let Some(a) = agency::Entity::find().filter(agency::Column::Name.eq(name)).one(conn).await? {
+        return Ok(a.id);
+    }
+    let inserted = agency::ActiveModel { name: Set(name.to_string()), created_at: Set(now()), ..Default::default() }
+        .insert(conn)
+        .await;
+    match inserted {
+        Ok(a) => Ok(a.id),
+        // A concurrent request created it first.
+        Err(_) => agency::Entity::find()
+            .filter(agency::Column::Name.eq(name))
+            .one(conn)
+            .await?
+            .map(|a| a.id)
+            .ok_or(StoreError::NotFound(Missing::Agency)),
+    }
 }
 
 /// Truncates to microseconds: PostgreSQL keeps µs, SQLite would keep ns, and values must
@@ -159,6 +180,8 @@ pub struct ProjectView {
     pub publish_date: Option<NaiveDate>,
     pub deadline: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// When an imported challenge register last listed the project (`None`: no register does).
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
 /// A stored document version as returned by the API.
@@ -266,7 +289,6 @@ impl Store {
         }
         let db = Database::connect(opt).await?;
         if database_url.starts_with("sqlite:") {
-            use sea_orm::ConnectionTrait;
             db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
                 .await?;
         }
@@ -286,22 +308,7 @@ impl Store {
     }
 
     async fn agency_id(&self, name: &str) -> Result<i64, StoreError> {
-        if let Some(a) = agency::Entity::find().filter(agency::Column::Name.eq(name)).one(&self.db).await? {
-            return Ok(a.id);
-        }
-        let inserted = agency::ActiveModel { name: Set(name.to_string()), created_at: Set(now()), ..Default::default() }
-            .insert(&self.db)
-            .await;
-        match inserted {
-            Ok(a) => Ok(a.id),
-            // A concurrent request created it first.
-            Err(_) => agency::Entity::find()
-                .filter(agency::Column::Name.eq(name))
-                .one(&self.db)
-                .await?
-                .map(|a| a.id)
-                .ok_or(StoreError::NotFound(Missing::Agency)),
-        }
+        agency_id(&self.db, name).await
     }
 
     /// Creates a project; a duplicate project number within the agency is a conflict.
@@ -651,5 +658,6 @@ fn project_view(p: project::Model, agency: String) -> ProjectView {
         publish_date: p.publish_date,
         deadline: p.deadline,
         created_at: p.created_at,
+        registered_at: p.registered_at,
     }
 }

@@ -5,7 +5,7 @@
 use crate::core::records::{
     self, Challenge, ClauseLink, Complaint, FindingStatus, ImportPlan, Known, PreStageActivity, Project,
 };
-use crate::server::store::{now, Missing, StoreError};
+use crate::server::store::{agency_id, now, Missing, StoreError};
 use chrono::Datelike;
 use entity::{agency, challenge, challenge_clause, clause, complaint, document, finding, project, record_project};
 use sea_orm::{
@@ -47,17 +47,50 @@ fn corrupt(what: &'static str, id: &str, source: serde_json::Error) -> StoreErro
     StoreError::Corrupt { what, id: id.to_string(), source }
 }
 
-/// Loads every stored record.
+/// Loads every stored register record: the projects a register lists (their register row),
+/// the challenges and the complaints.
 pub async fn load(db: &DatabaseConnection) -> Result<Records, StoreError> {
     let mut out = Records::default();
-    for m in record_project::Entity::find().all(db).await? {
-        out.projects.push(serde_json::from_str(&m.payload).map_err(|e| corrupt("project", &m.project_no, e))?);
+    for m in project::Entity::find().filter(project::Column::Register.is_not_null()).all(db).await? {
+        let row = m.register.as_deref().unwrap_or_default();
+        out.projects.push(serde_json::from_str(row).map_err(|e| corrupt("project", &m.project_no, e))?);
     }
     for m in challenge::Entity::find().all(db).await? {
         out.challenges.push(serde_json::from_str(&m.payload).map_err(|e| corrupt("challenge", &m.id, e))?);
     }
     for m in complaint::Entity::find().all(db).await? {
         out.complaints.push(serde_json::from_str(&m.payload).map_err(|e| corrupt("complaint", &m.id, e))?);
+    }
+    Ok(out)
+}
+
+/// Projects no register lists but that have a publication date, as register projects, so the
+/// metrics count every published project once, however it entered the system. Projects with
+/// a method outside the vocabulary are skipped (they cannot be grouped by method).
+pub async fn published_projects(db: &DatabaseConnection) -> Result<Vec<Project>, StoreError> {
+    let rows = project::Entity::find()
+        .filter(project::Column::Register.is_null())
+        .filter(project::Column::PublishDate.is_not_null())
+        .find_also_related(agency::Entity)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (p, a) in rows {
+        let (Some(publish_date), Ok(method), Ok(project_no)) =
+            (p.publish_date, records::Method::parse(&p.method), records::ProjectNo::parse(&p.project_no))
+        else {
+            continue;
+        };
+        out.push(Project {
+            project_no,
+            name: p.name,
+            purchaser: p.purchaser,
+            agency: a.map(|a| a.name),
+            method,
+            budget: records::Fen(p.budget_fen),
+            publish_date,
+            contract_date: None,
+        });
     }
     Ok(out)
 }
@@ -78,26 +111,83 @@ pub fn known(records: &Records) -> Known {
     k
 }
 
-/// Writes the valid records of `plan` in one transaction. Rows whose id is already stored
-/// were rejected by the validator as `AlreadyExists` and are not in the plan, so re-importing
-/// the same file writes nothing.
+/// The agency that owns a register project: its 采购代理机构, or for a self-procured project
+/// (自行采购) its purchaser.
+fn owner(p: &Project) -> &str {
+    p.agency.as_deref().filter(|a| !a.trim().is_empty()).unwrap_or(&p.purchaser)
+}
+
+/// Writes the valid records of `plan` in one transaction. A register project is matched by
+/// 项目编号 within its agency: an existing project (created to upload documents to) receives
+/// the register row, otherwise the project is created. Each challenge points at its project.
+/// Rows whose id is already stored were rejected by the validator as `AlreadyExists` and are
+/// not in the plan, so re-importing the same file writes nothing.
 pub async fn write(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportSummary, StoreError> {
     let txn = db.begin().await?;
     let at = now();
+    let mut project_ids: HashMap<&str, i64> = HashMap::new();
     for p in &plan.projects {
+        let agency_id = agency_id(&txn, owner(p)).await?;
+        let existing = project::Entity::find()
+            .filter(project::Column::AgencyId.eq(agency_id))
+            .filter(project::Column::ProjectNo.eq(p.project_no.as_str()))
+            .one(&txn)
+            .await?;
+        let id = match existing {
+            Some(m) => {
+                let publish_date = m.publish_date.or(Some(p.publish_date));
+                let mut row: project::ActiveModel = m.into();
+                row.register = Set(Some(payload(p)));
+                row.registered_at = Set(Some(at));
+                row.publish_date = Set(publish_date);
+                row.update(&txn).await?.id
+            }
+            None => {
+                project::ActiveModel {
+                    agency_id: Set(agency_id),
+                    project_no: Set(p.project_no.as_str().to_string()),
+                    name: Set(p.name.clone()),
+                    purchaser: Set(p.purchaser.clone()),
+                    method: Set(p.method.zh().to_string()),
+                    // Registers do not say whether goods, services or works were bought.
+                    procurement_type: Set(String::new()),
+                    budget_fen: Set(p.budget.0),
+                    publish_date: Set(Some(p.publish_date)),
+                    deadline: Set(None),
+                    created_at: Set(at),
+                    register: Set(Some(payload(p))),
+                    registered_at: Set(Some(at)),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+                .id
+            }
+        };
+        // The key challenge.project_no refers to (see entity::record_project).
         record_project::ActiveModel {
             project_no: Set(p.project_no.as_str().to_string()),
             agency: Set(p.agency.clone().unwrap_or_default()),
             purchaser: Set(p.purchaser.clone()),
             method: Set(slug(&p.method)),
             publish_date: Set(p.publish_date),
-            payload: Set(payload(p)),
+            payload: Set("{}".into()),
             imported_at: Set(at),
         }
         .insert(&txn)
         .await?;
+        project_ids.insert(p.project_no.as_str(), id);
     }
     for c in &plan.challenges {
+        let project_id = match project_ids.get(c.project_no.as_str()) {
+            Some(id) => Some(*id),
+            None => project::Entity::find()
+                .filter(project::Column::Register.is_not_null())
+                .filter(project::Column::ProjectNo.eq(c.project_no.as_str()))
+                .one(&txn)
+                .await?
+                .map(|p| p.id),
+        };
         challenge::ActiveModel {
             id: Set(c.id.as_str().to_string()),
             project_no: Set(c.project_no.as_str().to_string()),
@@ -106,6 +196,7 @@ pub async fn write(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
             outcome: Set(slug(&c.outcome)),
             payload: Set(payload(c)),
             imported_at: Set(at),
+            project_id: Set(project_id),
         }
         .insert(&txn)
         .await?;
@@ -124,6 +215,25 @@ pub async fn write(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
     }
     txn.commit().await?;
     Ok(ImportSummary { projects: plan.projects.len(), challenges: plan.challenges.len(), complaints: plan.complaints.len() })
+}
+
+/// The challenges against project `project_id` and the complaints that followed them.
+pub async fn of_project(db: &DatabaseConnection, project_id: i64) -> Result<(Vec<Challenge>, Vec<Complaint>), StoreError> {
+    let mut challenges = Vec::new();
+    let mut ids = Vec::new();
+    for m in challenge::Entity::find().filter(challenge::Column::ProjectId.eq(project_id)).all(db).await? {
+        challenges.push(serde_json::from_str::<Challenge>(&m.payload).map_err(|e| corrupt("challenge", &m.id, e))?);
+        ids.push(m.id);
+    }
+    let mut complaints = Vec::new();
+    if !ids.is_empty() {
+        for m in complaint::Entity::find().filter(complaint::Column::ChallengeId.is_in(ids)).all(db).await? {
+            complaints.push(serde_json::from_str::<Complaint>(&m.payload).map_err(|e| corrupt("complaint", &m.id, e))?);
+        }
+    }
+    challenges.sort_by(|a, b| (a.received_date, a.id.as_str()).cmp(&(b.received_date, b.id.as_str())));
+    complaints.sort_by(|a, b| (a.filed_date, a.id.as_str()).cmp(&(b.filed_date, b.id.as_str())));
+    Ok((challenges, complaints))
 }
 
 /// Links a challenge to a clause of a stored document (idempotent).
