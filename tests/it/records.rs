@@ -204,6 +204,14 @@ async fn challenges_linked_to_flagged_clauses_are_counted() {
     assert_eq!(link("C1", id_of("注册资本")).await.status, StatusCode::NO_CONTENT);
     assert_eq!(link("C2", id_of("商业信誉")).await.status, StatusCode::NO_CONTENT);
     assert_eq!(link("C404", id_of("商业信誉")).await.status, StatusCode::NOT_FOUND);
+    // A clause of another project's document is not what C1 challenged.
+    let other = app.project("P-OTHER", "甲代理").await;
+    let o = app.upload(other, "o.txt", "第一章 招标公告\n一、投标人注册资本不低于人民币500万元。\n".as_bytes()).await;
+    let o_clauses = app.get(&format!("/api/v1/documents/{}/clauses", o.json["id"])).await;
+    let foreign = o_clauses.json["clauses"][0]["id"].as_i64().unwrap();
+    let refused = link("C1", foreign).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.json);
+    assert!(refused.json["error"]["message"].as_str().unwrap().contains("不属于"));
     let m = app.get("/api/v1/metrics?from=2025&to=2025&as_of=2025-12-31").await;
     let row = &m.json["rows"][0];
     assert_eq!(row["challenges_linked"], 2, "{row}");

@@ -82,6 +82,9 @@ impl From<StoreError> for ApiError {
             StoreError::DuplicateProject { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "记录已存在（项目编号重复）")
             }
+            StoreError::ClauseOutsideProject { .. } => {
+                ApiError::invalid("该条款不属于被质疑项目的采购文件，不能关联")
+            }
             // Db, Io and Corrupt are the service's fault, not the caller's.
             other => internal(&other),
         }

@@ -69,6 +69,9 @@ pub enum StoreError {
     /// A project with this 项目编号 already exists in the agency.
     #[error("project {project_no} already exists in agency {agency}")]
     DuplicateProject { agency: String, project_no: String },
+    /// A challenge may only be linked to clauses of its own project's documents.
+    #[error("clause {clause} is not in a document of the project challenge {challenge} is about")]
+    ClauseOutsideProject { challenge: String, clause: i64 },
     /// A stored record that cannot be read back: an internal fault, not the caller's.
     #[error("stored {what} {id} is unreadable")]
     Corrupt { what: &'static str, id: String, #[source] source: serde_json::Error },

@@ -236,10 +236,17 @@ pub async fn of_project(db: &DatabaseConnection, project_id: i64) -> Result<(Vec
     Ok((challenges, complaints))
 }
 
-/// Links a challenge to a clause of a stored document (idempotent).
+/// Links a challenge to a clause of a stored document (idempotent). The clause must come
+/// from a document version of the challenged project, so that a link always names the
+/// version whose text was challenged.
 pub async fn link_clause(db: &DatabaseConnection, challenge_id: &str, clause_id: i64) -> Result<(), StoreError> {
-    challenge::Entity::find_by_id(challenge_id.to_string()).one(db).await?.ok_or(StoreError::NotFound(Missing::Challenge))?;
-    clause::Entity::find_by_id(clause_id).one(db).await?.ok_or(StoreError::NotFound(Missing::Clause))?;
+    let challenge =
+        challenge::Entity::find_by_id(challenge_id.to_string()).one(db).await?.ok_or(StoreError::NotFound(Missing::Challenge))?;
+    let clause = clause::Entity::find_by_id(clause_id).one(db).await?.ok_or(StoreError::NotFound(Missing::Clause))?;
+    let document = document::Entity::find_by_id(clause.document_id).one(db).await?.ok_or(StoreError::NotFound(Missing::Document))?;
+    if challenge.project_id.is_some_and(|p| p != document.project_id) {
+        return Err(StoreError::ClauseOutsideProject { challenge: challenge.id, clause: clause_id });
+    }
     let exists = challenge_clause::Entity::find()
         .filter(challenge_clause::Column::ChallengeId.eq(challenge_id))
         .filter(challenge_clause::Column::ClauseId.eq(clause_id))
