@@ -34,6 +34,11 @@ pub struct Model {
     /// open | accepted | dismissed | fixed
     pub status: String,
     pub created_at: DateTimeUtc,
+    /// What the finding adds to its rule's message (computed values); `Some` marks a row
+    /// written after m20261203_000005, whose rule text lives in `rule_set` and whose clause
+    /// text, section and page live in `clause` (the copied columns above are left empty).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

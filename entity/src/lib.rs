@@ -9,3 +9,4 @@ pub mod document;
 pub mod finding;
 pub mod project;
 pub mod record_project;
+pub mod rule_set;

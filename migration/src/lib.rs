@@ -7,6 +7,7 @@ mod m20261201_000001_documents;
 mod m20261201_000002_findings;
 mod m20261201_000003_challenges;
 mod m20261203_000004_one_project;
+mod m20261203_000005_rule_sets;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_findings::Migration),
             Box::new(m20261201_000003_challenges::Migration),
             Box::new(m20261203_000004_one_project::Migration),
+            Box::new(m20261203_000005_rule_sets::Migration),
         ]
     }
 }

@@ -255,7 +255,7 @@ impl Service {
         match parsed {
             Ok(Reviewed { document, findings }) => {
                 let content =
-                    UploadContent::Parsed { doc: &document, findings: &findings, rulebook_version: self.rulebook.version() };
+                    UploadContent::Parsed { doc: &document, findings: &findings, rulebook: &self.rulebook };
                 let view = self.store.add_document(project_id, kind, file_name, &bytes, &sha, content).await?;
                 // The database is committed; if indexing fails or the process dies now,
                 // the start-up catch-up indexes this document.

@@ -93,3 +93,47 @@ async fn rule_library_is_browsable() {
     assert!(one.json["examples"]["miss"].as_array().unwrap().len() >= 2);
     assert_eq!(app.get("/api/v1/rules/NOPE").await.status, StatusCode::NOT_FOUND);
 }
+
+/// A stored finding keeps only what is particular to it; the rule's text is kept once per
+/// rule-set version and the clause comes from the clause table, yet reading it back gives
+/// exactly what the checker reported.
+#[tokio::test]
+async fn stored_findings_read_back_as_checked_without_copying_rule_text() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let app = spawn_app().await;
+    let p = app.project("R-2", "青岚市采购中心").await;
+    let r = app.upload(p, "tender.txt", TENDER.as_bytes()).await;
+    let id = r.json["id"].as_i64().unwrap();
+    let stored = app.get(&format!("/api/v1/documents/{id}/findings")).await.json["findings"].clone();
+
+    let boundary = "----check-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"tender.txt\"\r\n\r\n{TENDER}\r\n--{boundary}--\r\n"
+    );
+    let checked = app.post_raw("/api/v1/check", &format!("multipart/form-data; boundary={boundary}"), body.into_bytes()).await;
+    let fresh = checked.json["documents"][0]["findings"].as_array().unwrap().clone();
+    let stored = stored.as_array().unwrap();
+    assert!(!stored.is_empty());
+    assert_eq!(stored.len(), fresh.len());
+    for (s, f) in stored.iter().zip(&fresh) {
+        for field in ["rule", "severity", "page", "clause_ordinal", "section", "section_kind", "start", "end", "quote", "clause", "message", "basis", "suggestion"] {
+            assert_eq!(s[field], f[field], "{field} of {}", f["rule"]);
+        }
+    }
+
+    let db = Database::connect(app.config.database_url()).await.unwrap();
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, format!("SELECT note, clause_text, message, basis FROM finding WHERE document_id = {id}")))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), stored.len());
+    for row in rows {
+        assert!(row.try_get::<Option<String>>("", "note").unwrap().is_some());
+        for copied in ["clause_text", "message", "basis"] {
+            assert_eq!(row.try_get::<String>("", copied).unwrap(), "", "{copied} is not copied");
+        }
+    }
+    let sets = db.query_all_raw(Statement::from_string(backend, "SELECT version FROM rule_set".to_string())).await.unwrap();
+    assert_eq!(sets.len(), 1, "one rule set stored once");
+}

@@ -83,7 +83,7 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
                 "tender_small.pdf",
                 &bytes,
                 &sha,
-                UploadContent::Parsed { doc: &doc, findings: &[], rulebook_version: "test" },
+                UploadContent::Parsed { doc: &doc, findings: &[], rulebook: service.rulebook() },
             )
             .await
             .unwrap();

@@ -2,12 +2,14 @@
 //! content-addressed blob store for uploaded bytes. The database is the source of truth;
 //! the search index is derived from it.
 
+mod findings;
 pub mod records;
 
 use crate::core::document::SegmentedDocument;
 use crate::core::money::Fen;
 use chrono::{DateTime, NaiveDate, Utc};
 use crate::core::finding::Finding;
+use crate::core::rules::Rulebook;
 use fairtender_index::IndexDoc;
 use entity::{agency, clause, document, finding, project};
 use sea_orm::{
@@ -232,41 +234,9 @@ pub struct StoredFinding {
     pub finding: Finding,
 }
 
-fn stored_finding(m: finding::Model) -> Option<StoredFinding> {
-    use crate::core::document::SectionKind;
-    use crate::core::finding::{Category, Severity, Stage};
-    let severity = match m.severity.as_str() {
-        "violation" => Severity::Violation,
-        "warning" => Severity::Warning,
-        _ => Severity::Notice,
-    };
-    Some(StoredFinding {
-        id: m.id,
-        rulebook_version: m.rulebook_version,
-        status: m.status,
-        finding: Finding {
-            rule: m.rule_id,
-            category: Category::parse(&m.category)?,
-            severity,
-            stage: Stage::parse(&m.stage)?,
-            page: m.page.max(0) as u32,
-            clause_ordinal: m.clause_ordinal.max(0) as u32,
-            section: m.section,
-            section_kind: SectionKind::parse(&m.section_kind)?,
-            start: m.start_offset.max(0) as usize,
-            end: m.end_offset.max(0) as usize,
-            quote: m.quote,
-            clause: m.clause_text,
-            message: m.message,
-            basis: serde_json::from_str(&m.basis).unwrap_or_default(),
-            suggestion: m.suggestion,
-        },
-    })
-}
-
 /// What to store for an upload: either a parsed document or a document that needs OCR.
 pub enum UploadContent<'a> {
-    Parsed { doc: &'a SegmentedDocument, findings: &'a [Finding], rulebook_version: &'a str },
+    Parsed { doc: &'a SegmentedDocument, findings: &'a [Finding], rulebook: &'a Rulebook },
     NeedsOcr { pages: u32, format: &'a str },
 }
 
@@ -275,6 +245,8 @@ pub enum UploadContent<'a> {
 pub struct Store {
     db: DatabaseConnection,
     blobs: BlobStore,
+    /// Rule-set versions known to be stored, with their rule texts (read once each).
+    rule_sets: findings::RuleSets,
 }
 
 /// SQLite limits bound parameters per statement; clauses are inserted in chunks.
@@ -297,7 +269,7 @@ impl Store {
         }
         use migration::MigratorTrait;
         migration::Migrator::up(&db, None).await?;
-        Ok(Store { db, blobs: BlobStore::new(blob_dir) })
+        Ok(Store { db, blobs: BlobStore::new(blob_dir), rule_sets: findings::RuleSets::default() })
     }
 
     /// The underlying connection (for adapters that add their own tables).
@@ -399,7 +371,7 @@ impl Store {
             .await? as i32
             + 1;
         let rulebook_version = match &content {
-            UploadContent::Parsed { rulebook_version, .. } => Some(rulebook_version.to_string()),
+            UploadContent::Parsed { rulebook, .. } => Some(rulebook.version().to_string()),
             UploadContent::NeedsOcr { .. } => None,
         };
         let (pages, format, status, sections, error) = match &content {
@@ -436,7 +408,7 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        if let UploadContent::Parsed { doc, findings, rulebook_version } = content {
+        if let UploadContent::Parsed { doc, findings, rulebook } = content {
             let rows: Vec<clause::ActiveModel> = doc
                 .clauses
                 .iter()
@@ -456,35 +428,12 @@ impl Store {
             for chunk in rows.chunks(INSERT_CHUNK) {
                 clause::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
             }
-            let created = now();
-            let rows: Vec<finding::ActiveModel> = findings
-                .iter()
-                .map(|f| finding::ActiveModel {
-                    document_id: Set(doc_model.id),
-                    clause_ordinal: Set(f.clause_ordinal as i32),
-                    rulebook_version: Set(rulebook_version.to_string()),
-                    rule_id: Set(f.rule.clone()),
-                    category: Set(f.category.as_str().to_string()),
-                    severity: Set(f.severity.as_str().to_string()),
-                    stage: Set(f.stage.as_str().to_string()),
-                    page: Set(f.page as i32),
-                    section: Set(f.section.clone()),
-                    section_kind: Set(f.section_kind.as_str().to_string()),
-                    start_offset: Set(f.start as i64),
-                    end_offset: Set(f.end as i64),
-                    quote: Set(f.quote.clone()),
-                    clause_text: Set(f.clause.clone()),
-                    message: Set(f.message.clone()),
-                    basis: Set(serde_json::to_string(&f.basis).unwrap_or_else(|_| "[]".into())),
-                    suggestion: Set(f.suggestion.clone()),
-                    status: Set("open".into()),
-                    created_at: Set(created),
-                    ..Default::default()
-                })
-                .collect();
-            for chunk in rows.chunks(INSERT_CHUNK) {
-                finding::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+            findings::insert(&txn, doc_model.id, doc, findings, rulebook, &self.rule_sets).await?;
+            txn.commit().await?;
+            if !findings.is_empty() {
+                findings::remember(rulebook, &self.rule_sets);
             }
+            return self.document_view(doc_model).await;
         }
         txn.commit().await?;
         self.document_view(doc_model).await
@@ -574,13 +523,7 @@ impl Store {
     /// The stored findings of a document, in position order.
     pub async fn findings(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<StoredFinding>, StoreError> {
         self.document_row(document_id, scope).await?;
-        let rows = finding::Entity::find()
-            .filter(finding::Column::DocumentId.eq(document_id))
-            .order_by_asc(finding::Column::StartOffset)
-            .order_by_asc(finding::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().filter_map(stored_finding).collect())
+        findings::of_document(&self.db, document_id, &self.rule_sets).await
     }
 
     /// Ids of every parsed document (the ones that belong in the index).
