@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use fairtender::core::review;
 use fairtender::server::service::{Config, Scope, Service, UploadOutcome};
-use fairtender::server::store::NewProject;
+use fairtender::core::project::NewProject;
 
 fn vm_hwm() -> String {
     std::fs::read_to_string("/proc/self/status")
@@ -87,15 +87,15 @@ fn main() {
                 name: format!("基准测试项目{i}"),
                 purchaser: "青川市人民医院".into(),
                 agency: "青川市公共资源交易中心".into(),
-                method: "公开招标".into(),
-                procurement_type: "货物".into(),
+                method: fairtender::core::vocab::Method::OpenTender,
+                procurement_type: fairtender::core::vocab::ProcurementType::Goods,
                 budget: fairtender::core::money::Fen(1_000_000_000),
                 publish_date: None,
                 deadline: None,
             }))
             .expect("project created");
         let t = Instant::now();
-        let out = rt.block_on(service.upload(&Scope::All, project.id, "tender", &name, bytes.clone())).expect("upload succeeds");
+        let out = rt.block_on(service.upload(&Scope::All, project.id, fairtender::core::vocab::DocumentKind::Tender, &name, bytes.clone())).expect("upload succeeds");
         let d = t.elapsed();
         match out {
             UploadOutcome::Stored(v) => println!(

@@ -5,7 +5,8 @@ use super::{read_file, CliError};
 use crate::core::money::Fen;
 use crate::server::app::Application;
 use crate::server::service::{Config, Scope, Service, ServiceError, UploadOutcome};
-use crate::server::store::NewProject;
+use crate::core::project::NewProject;
+use crate::core::vocab::{Method, ProcurementType};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -45,8 +46,8 @@ pub async fn import(cfg: &Config, dir: &Path, agency: &str) -> Result<i32, CliEr
                     name: stem.clone(),
                     purchaser: String::new(),
                     agency: agency.to_string(),
-                    method: "公开招标".into(),
-                    procurement_type: "goods".into(),
+                    method: Method::OpenTender,
+                    procurement_type: ProcurementType::Goods,
                     budget: Fen(0),
                     publish_date: None,
                     deadline: None,
@@ -55,7 +56,7 @@ pub async fn import(cfg: &Config, dir: &Path, agency: &str) -> Result<i32, CliEr
             }
         };
         let bytes = read_file(path)?;
-        match service.upload(&scope, project_id, "tender", &name, bytes).await {
+        match service.upload(&scope, project_id, crate::core::vocab::DocumentKind::Tender, &name, bytes).await {
             Ok(UploadOutcome::Stored(_)) => stored += 1,
             Ok(UploadOutcome::Duplicate(_)) => skipped += 1,
             Ok(UploadOutcome::NeedsOcr(_)) => {

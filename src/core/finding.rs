@@ -111,65 +111,29 @@ impl std::fmt::Display for Category {
     }
 }
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Bright-line statutory prohibition.
-    Violation,
-    /// Usually unlawful, needs human judgement.
-    Warning,
-    /// Hygiene, informational.
-    Notice,
-}
-
-impl Severity {
-    /// The stable slug.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Violation => "violation",
-            Severity::Warning => "warning",
-            Severity::Notice => "notice",
-        }
+crate::core::vocab::vocabulary!(
+    /// How serious a finding is.
+    Severity {
+        /// Bright-line statutory prohibition.
+        Violation = "violation", "违规";
+        /// Usually unlawful, needs human judgement.
+        Warning = "warning", "警示";
+        /// Hygiene, informational.
+        Notice = "notice", "提示";
     }
+);
 
-    /// The Chinese label.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Severity::Violation => "违规",
-            Severity::Warning => "警示",
-            Severity::Notice => "提示",
-        }
+crate::core::vocab::vocabulary!(
+    /// The review stage a check runs in.
+    Stage {
+        /// 事前预防
+        Pre = "pre", "事前预防" | "事前";
+        /// 事中纠正
+        Mid = "mid", "事中纠正" | "事中";
+        /// 事后督查
+        Post = "post", "事后督查" | "事后";
     }
-}
-
-/// The review stage a check runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// 事前预防
-    Pre,
-    /// 事中纠正
-    Mid,
-    /// 事后督查
-    Post,
-}
-
-impl Stage {
-    /// The stable slug.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Pre => "pre",
-            Stage::Mid => "mid",
-            Stage::Post => "post",
-        }
-    }
-
-    /// Parses a slug.
-    pub fn parse(s: &str) -> Option<Stage> {
-        [Stage::Pre, Stage::Mid, Stage::Post].into_iter().find(|x| x.as_str() == s)
-    }
-}
+);
 
 /// One legal basis of a rule. `text` is an exact quote only where the reference file marks the
 /// quote verified ([V-full], [V-2src], [V-1src]); otherwise it is empty.

@@ -2,7 +2,8 @@
 
 use crate::core::money::Fen;
 use crate::server::service::{Scope, Service, ServiceError};
-use crate::server::store::NewProject;
+use crate::core::project::NewProject;
+use crate::core::vocab::{Method, ProcurementType};
 
 /// The bundled samples (written for this project; fictional purchasers).
 const SAMPLES: &[(&str, &str, &[u8])] = &[
@@ -24,14 +25,14 @@ pub async fn load(service: &Service) -> Result<usize, ServiceError> {
                 name: format!("示例项目：{file}"),
                 purchaser: "示例市第一中学".into(),
                 agency: "示例市政府采购中心".into(),
-                method: "公开招标".into(),
-                procurement_type: "goods".into(),
+                method: Method::OpenTender,
+                procurement_type: ProcurementType::Goods,
                 budget: Fen(156_000_000),
                 publish_date: None,
                 deadline: None,
             })
             .await?;
-        service.upload(&Scope::All, project.id, "tender", file, bytes.to_vec()).await?;
+        service.upload(&Scope::All, project.id, crate::core::vocab::DocumentKind::Tender, file, bytes.to_vec()).await?;
         loaded += 1;
     }
     Ok(loaded)

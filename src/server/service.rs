@@ -7,6 +7,7 @@ use crate::core::finding::Stage;
 use crate::core::ingest::{IngestError, Limits};
 use crate::core::review::{self, Reviewed};
 use crate::core::rules::Rulebook;
+use crate::core::vocab::DocumentKind;
 use crate::server::store::{
     ClauseView, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
 };
@@ -229,7 +230,7 @@ impl Service {
         &self,
         scope: &Scope,
         project_id: i64,
-        kind: &str,
+        kind: DocumentKind,
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Result<UploadOutcome, ServiceError> {

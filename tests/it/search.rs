@@ -57,13 +57,13 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
     {
         let service = Service::open(&config).await.unwrap();
         let project = service
-            .create_project(&Scope::All, &fairtender::server::store::NewProject {
+            .create_project(&Scope::All, &fairtender::core::project::NewProject {
                 project_no: "CRASH-1".into(),
                 name: "崩溃恢复".into(),
                 purchaser: "青岚市第二中学".into(),
                 agency: "青岚市采购中心".into(),
-                method: "公开招标".into(),
-                procurement_type: "goods".into(),
+                method: fairtender::core::vocab::Method::OpenTender,
+                procurement_type: fairtender::core::vocab::ProcurementType::Goods,
                 budget: fairtender::core::money::Fen(100),
                 publish_date: None,
                 deadline: None,
@@ -79,7 +79,7 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
         store
             .add_document(
                 project.id,
-                "tender",
+                fairtender::core::vocab::DocumentKind::Tender,
                 "tender_small.pdf",
                 &bytes,
                 &sha,

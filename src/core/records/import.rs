@@ -444,7 +444,7 @@ pub fn parse_import_with(files: ImportFiles, existing: &Known, dl: &Deadlines<'_
                             name: r.req_text("name")?,
                             purchaser: r.req_text("purchaser")?,
                             agency: r.opt_text("agency")?,
-                            method: r.parse("method", Method::parse)?,
+                            method: r.parse("method", parse_method)?,
                             budget: r.parse("budget_yuan", parse_budget)?,
                             publish_date: r.date("publish_date")?,
                             contract_date: r.opt_date("contract_date")?,

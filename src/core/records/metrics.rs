@@ -444,7 +444,7 @@ fn project_group(p: &Project, g: GroupBy) -> Option<&str> {
         GroupBy::None | GroupBy::Category => None,
         GroupBy::Agency => Some(p.agency.as_deref().unwrap_or(SELF_PROCURED)),
         GroupBy::Purchaser => Some(p.purchaser.as_str()),
-        GroupBy::Method => Some(p.method.zh()),
+        GroupBy::Method => Some(p.method.label_zh()),
     }
 }
 
@@ -589,7 +589,7 @@ pub fn metrics_with(input: &MetricsInput<'_>, q: &MetricsQuery, dl: &Deadlines<'
             GroupBy::None => None,
             GroupBy::Agency => Some(a.agency.as_deref()),
             GroupBy::Purchaser => Some(a.purchaser.as_deref()),
-            GroupBy::Method => Some(a.method.map(|m| m.zh())),
+            GroupBy::Method => Some(a.method.map(|m| m.label_zh())),
             GroupBy::Category => Some(a.category.map(|c| c.label_zh())),
         };
         let gid = attr.map_or(NO_GROUP, |v| groups.id(v.unwrap_or(UNLABELLED)));

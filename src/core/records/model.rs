@@ -267,25 +267,16 @@ pub fn parse_category(s: &str) -> Result<Category, FieldError> {
         .ok_or_else(|| FieldError::Category(s.trim().to_string()))
 }
 
-vocab!(
-    /// 采购方式 (legal-basis §12.1).
-    Method, Method {
-        /// 公开招标
-        OpenTender = "open_tender", "公开招标";
-        /// 邀请招标
-        InvitedTender = "invited_tender", "邀请招标";
-        /// 竞争性谈判
-        Negotiation = "negotiation", "竞争性谈判";
-        /// 竞争性磋商
-        Consultation = "consultation", "竞争性磋商";
-        /// 询价
-        Rfq = "rfq", "询价";
-        /// 单一来源
-        SingleSource = "single_source", "单一来源" | "单一来源采购";
-        /// 框架协议
-        Framework = "framework", "框架协议" | "框架协议采购";
+/// 采购方式: the core vocabulary (one definition for rules, registers, storage and HTTP).
+pub use crate::core::vocab::Method;
+
+/// Parses a register's 采购方式 cell.
+pub fn parse_method(s: &str) -> Result<Method, FieldError> {
+    if s.trim().is_empty() {
+        return Err(FieldError::Empty);
     }
-);
+    Method::parse(s).ok_or_else(|| FieldError::Method(s.trim().to_string()))
+}
 
 vocab!(
     /// What a challenge is aimed at (政府采购法 第五十二条: 采购文件、采购过程和中标、成交结果).
@@ -526,7 +517,7 @@ mod tests {
         assert_eq!(parse_category("track_record"), Ok(Category::TrackRecord));
         assert_eq!(parse_category(" Track_Record "), Ok(Category::TrackRecord));
         assert!(matches!(parse_category("地方保护"), Err(FieldError::Category(_))));
-        assert_eq!(Method::parse("竞争性磋商"), Ok(Method::Consultation));
+        assert_eq!(parse_method("竞争性磋商"), Ok(Method::Consultation));
         assert_eq!(ChallengeTarget::parse("中标、成交结果"), Ok(ChallengeTarget::Result));
         assert_eq!(ChallengeOutcome::parse(""), Ok(ChallengeOutcome::Pending));
         assert_eq!(ChallengeOutcome::parse("部分成立"), Ok(ChallengeOutcome::PartlyUpheld));

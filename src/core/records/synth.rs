@@ -96,7 +96,7 @@ pub fn import_files(n_projects: usize, n_challenges: usize, seed: u64) -> Import
     let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let p: Vec<Vec<String>> = projects
         .iter()
-        .map(|p| vec![p.project_no.to_string(), p.name.clone(), p.purchaser.clone(), p.agency.clone().unwrap_or_default(), p.method.zh().into(), p.budget.to_yuan_string(), p.publish_date.to_string()])
+        .map(|p| vec![p.project_no.to_string(), p.name.clone(), p.purchaser.clone(), p.agency.clone().unwrap_or_default(), p.method.label_zh().into(), p.budget.to_yuan_string(), p.publish_date.to_string()])
         .collect();
     let c: Vec<Vec<String>> = challenges
         .iter()

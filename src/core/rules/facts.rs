@@ -11,31 +11,8 @@ use std::sync::OnceLock;
 use super::schema::ProcType;
 use crate::core::quantity;
 
-/// A procurement method (政府采购法 第二十六条 and 财库〔2014〕214号).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    OpenTender,
-    InvitedTender,
-    Consultation,
-    Negotiation,
-    Inquiry,
-    SingleSource,
-}
-
-impl Method {
-    /// Parses the Chinese name used in rule bounds.
-    pub fn parse(s: &str) -> Option<Method> {
-        Some(match s {
-            "公开招标" => Method::OpenTender,
-            "邀请招标" => Method::InvitedTender,
-            "竞争性磋商" => Method::Consultation,
-            "竞争性谈判" => Method::Negotiation,
-            "询价" => Method::Inquiry,
-            "单一来源" => Method::SingleSource,
-            _ => return None,
-        })
-    }
-}
+/// The procurement method, as the core defines it once.
+pub use crate::core::vocab::Method;
 
 /// Facts of a document or of a single clause.
 #[derive(Debug, Clone, Default)]

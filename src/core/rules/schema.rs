@@ -101,14 +101,8 @@ pub enum Relative {
     Budget,
 }
 
-/// Procurement type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProcType {
-    Goods,
-    Services,
-    Works,
-}
+/// Procurement type: the core vocabulary (rule files name it by slug, `goods`).
+pub use crate::core::vocab::ProcurementType as ProcType;
 
 /// Day-count unit of a period bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -1,21 +1,12 @@
 //! Document upload and retrieval.
 
 use super::{parse_id, ApiError, AppState};
+use crate::core::vocab::DocumentKind;
 use crate::server::service::{Scope, UploadOutcome};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-
-/// Maps the accepted document kinds (English or Chinese) to the stored slug.
-fn document_kind(raw: &str) -> Option<&'static str> {
-    match raw.trim() {
-        "" | "tender" | "采购文件" | "招标文件" => Some("tender"),
-        "correction" | "更正公告" => Some("correction"),
-        "clarification" | "澄清" => Some("clarification"),
-        _ => None,
-    }
-}
 
 /// `POST /projects/{id}/documents` (multipart: `file`, optional `kind`).
 pub async fn upload(
@@ -27,9 +18,10 @@ pub async fn upload(
     let project_id = parse_id(&id, "项目")?;
     let mut form = super::read_form(multipart).await?;
     let kind = match super::form_text(&form, "kind") {
-        Some(k) => document_kind(&k)
+        Some(k) if k.is_empty() => DocumentKind::Tender,
+        Some(k) => DocumentKind::parse(&k)
             .ok_or_else(|| ApiError::invalid("文件类型 kind 应为 采购文件/更正公告/澄清（tender/correction/clarification）"))?,
-        None => "tender",
+        None => DocumentKind::Tender,
     };
     let file = form.remove("file").ok_or_else(|| ApiError::bad_request("缺少上传文件字段 file"))?;
     let name = file.file_name.unwrap_or_else(|| "upload".into());

@@ -1,6 +1,7 @@
 //! `GET /search`: full-text search over clauses with filters and facet counts.
 
 use super::{ApiError, AppState};
+use crate::core::vocab::{Method, ProcurementType};
 use crate::server::service::Scope;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -30,6 +31,21 @@ fn num<T: std::str::FromStr>(v: &Option<String>, name: &str) -> Result<Option<T>
     }
 }
 
+/// A vocabulary filter in the form the index stores, or a Chinese 400 for an unknown value.
+fn vocab<T>(
+    v: Option<String>,
+    parse: fn(&str) -> Option<T>,
+    stored: fn(T) -> &'static str,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    match v {
+        None => Ok(None),
+        Some(raw) => parse(&raw)
+            .map(|t| Some(stored(t).to_string()))
+            .ok_or_else(|| ApiError::bad_request(format!("参数 {name} 的取值无效"))),
+    }
+}
+
 fn text(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -54,8 +70,10 @@ pub async fn search(
             project_id: num(&p.project_id, "project_id")?,
             document_id: num(&p.document_id, "document_id")?,
             year: num(&p.year, "year")?,
-            method: text(p.method.clone()),
-            procurement_type: text(p.procurement_type.clone()),
+            // The index holds the method's Chinese label and the type's slug; either spelling
+            // of each is accepted here.
+            method: vocab(text(p.method.clone()), Method::parse, |m| m.label_zh(), "method")?,
+            procurement_type: vocab(text(p.procurement_type.clone()), ProcurementType::parse, |t| t.as_str(), "procurement_type")?,
             section_kind: text(p.section_kind.clone()),
         },
         limit: limit.clamp(1, 200),

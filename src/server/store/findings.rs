@@ -184,11 +184,7 @@ pub(super) async fn of_document(db: &DatabaseConnection, document_id: i64, cache
 
 /// A row as a finding: compact rows take the rule text and the clause from their tables.
 fn stored_finding(m: finding::Model, rule: Option<&RuleText>, clause: Option<&clause::Model>) -> Option<StoredFinding> {
-    let severity = match m.severity.as_str() {
-        "violation" => Severity::Violation,
-        "warning" => Severity::Warning,
-        _ => Severity::Notice,
-    };
+    let severity = Severity::parse(&m.severity)?;
     let (start, end) = (m.start_offset.max(0) as usize, m.end_offset.max(0) as usize);
     let (message, basis, suggestion, page, section, quote, clause_text) = match (&m.note, rule, clause) {
         (Some(note), Some(rule), Some(c)) => {

@@ -7,9 +7,11 @@ pub mod records;
 
 use crate::core::document::SegmentedDocument;
 use crate::core::money::Fen;
+pub use crate::core::project::NewProject;
 use chrono::{DateTime, NaiveDate, Utc};
 use crate::core::finding::Finding;
 use crate::core::rules::Rulebook;
+use crate::core::vocab::{DocumentKind, DocumentStatus};
 use fairtender_index::IndexDoc;
 use entity::{agency, clause, document, finding, project};
 use sea_orm::{
@@ -155,20 +157,6 @@ impl BlobStore {
     }
 }
 
-/// A new project as the API and CLI receive it (already validated).
-#[derive(Debug, Clone)]
-pub struct NewProject {
-    pub project_no: String,
-    pub name: String,
-    pub purchaser: String,
-    pub agency: String,
-    pub method: String,
-    pub procurement_type: String,
-    pub budget: Fen,
-    pub publish_date: Option<NaiveDate>,
-    pub deadline: Option<DateTime<Utc>>,
-}
-
 /// A project as returned by the API.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectView {
@@ -302,8 +290,9 @@ impl Store {
             project_no: Set(p.project_no.clone()),
             name: Set(p.name.clone()),
             purchaser: Set(p.purchaser.clone()),
-            method: Set(p.method.clone()),
-            procurement_type: Set(p.procurement_type.clone()),
+            // The Chinese label, as the column has always held (and the index facets show).
+            method: Set(p.method.label_zh().to_string()),
+            procurement_type: Set(p.procurement_type.as_str().to_string()),
             budget_fen: Set(p.budget.0),
             publish_date: Set(p.publish_date),
             deadline: Set(p.deadline),
@@ -357,7 +346,7 @@ impl Store {
     pub async fn add_document(
         &self,
         project_id: i64,
-        kind: &str,
+        kind: DocumentKind,
         file_name: &str,
         bytes: &[u8],
         sha256: &str,
@@ -378,14 +367,14 @@ impl Store {
             UploadContent::Parsed { doc, .. } => (
                 doc.pages as i32,
                 format_name(doc),
-                "parsed",
+                DocumentStatus::Parsed,
                 serde_json::to_string(&doc.sections).unwrap_or_else(|_| "[]".into()),
                 None,
             ),
             UploadContent::NeedsOcr { pages, format } => (
                 *pages as i32,
                 format.to_string(),
-                "needs_ocr",
+                DocumentStatus::NeedsOcr,
                 "[]".to_string(),
                 Some("PDF has no text layer; needs OCR".to_string()),
             ),
@@ -393,13 +382,13 @@ impl Store {
         let doc_model = document::ActiveModel {
             project_id: Set(project_id),
             version: Set(version),
-            kind: Set(kind.to_string()),
+            kind: Set(kind.as_str().to_string()),
             file_name: Set(file_name.to_string()),
             sha256: Set(sha256.to_string()),
             size: Set(bytes.len() as i64),
             pages: Set(pages),
             format: Set(format),
-            status: Set(status.to_string()),
+            status: Set(status.as_str().to_string()),
             error: Set(error),
             sections: Set(sections),
             uploaded_at: Set(now()),
@@ -529,7 +518,7 @@ impl Store {
     /// Ids of every parsed document (the ones that belong in the index).
     pub async fn parsed_document_ids(&self) -> Result<Vec<i64>, StoreError> {
         let rows = document::Entity::find()
-            .filter(document::Column::Status.eq("parsed"))
+            .filter(document::Column::Status.eq(DocumentStatus::Parsed.as_str()))
             .order_by_asc(document::Column::Id)
             .all(&self.db)
             .await?;

@@ -76,7 +76,7 @@ pub async fn published_projects(db: &DatabaseConnection) -> Result<Vec<Project>,
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for (p, a) in rows {
-        let (Some(publish_date), Ok(method), Ok(project_no)) =
+        let (Some(publish_date), Some(method), Ok(project_no)) =
             (p.publish_date, records::Method::parse(&p.method), records::ProjectNo::parse(&p.project_no))
         else {
             continue;
@@ -148,7 +148,7 @@ pub async fn write(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
                     project_no: Set(p.project_no.as_str().to_string()),
                     name: Set(p.name.clone()),
                     purchaser: Set(p.purchaser.clone()),
-                    method: Set(p.method.zh().to_string()),
+                    method: Set(p.method.label_zh().to_string()),
                     // Registers do not say whether goods, services or works were bought.
                     procurement_type: Set(String::new()),
                     budget_fen: Set(p.budget.0),
@@ -317,7 +317,7 @@ pub async fn pre_stage(db: &DatabaseConnection) -> Result<Vec<PreStageActivity>,
     }
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for d in document::Entity::find().filter(document::Column::Status.eq("parsed")).all(db).await? {
+    for d in document::Entity::find().filter(document::Column::Status.eq(crate::core::vocab::DocumentStatus::Parsed.as_str())).all(db).await? {
         if !seen.insert(d.id) {
             continue;
         }
@@ -326,7 +326,7 @@ pub async fn pre_stage(db: &DatabaseConnection) -> Result<Vec<PreStageActivity>,
             date: d.uploaded_at.date_naive().with_day(1).unwrap_or(d.uploaded_at.date_naive()),
             agency: p.and_then(|p| agencies.get(&p.agency_id).cloned()),
             purchaser: p.map(|p| p.purchaser.clone()).filter(|s| !s.is_empty()),
-            method: p.and_then(|p| records::Method::parse(&p.method).ok()),
+            method: p.and_then(|p| records::Method::parse(&p.method)),
             category: None,
             documents_checked: 1,
             findings_raised: raised.get(&d.id).copied().unwrap_or(0),
