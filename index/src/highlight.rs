@@ -1,4 +1,6 @@
-//! Snippets: the clause text HTML-escaped, with query-term occurrences wrapped in `<mark>`.
+//! Snippets: a window of the clause text with the char ranges where query terms occur. The
+//! index reports, printers format: the HTTP adapter escapes and marks them for HTML, the CLI
+//! brackets them for the terminal.
 //!
 //! Matching is done on the text itself, char by char, with the same folding as the tokenizer
 //! (full-width → ASCII, case-insensitive). For CJK this is more exact than tantivy's
@@ -12,24 +14,12 @@ const WINDOW_CHARS: usize = 120;
 /// How many chars of context to keep before the first match when cutting.
 const LEAD_CHARS: usize = 30;
 
-/// Escapes text for HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        push_escaped(&mut out, c);
-    }
-    out
-}
-
-fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&#39;"),
-        c => out.push(c),
-    }
+/// A snippet: plain text (cut to a window, "…" where text was cut) and the char ranges
+/// `[start, end)` of `text` that matched a query term, sorted and never overlapping.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Snippet {
+    pub text: String,
+    pub marks: Vec<(usize, usize)>,
 }
 
 /// Char ranges `[start, end)` of every occurrence of `needle` in `hay`.
@@ -73,9 +63,9 @@ fn match_ranges(norm: &[char], terms: &[String]) -> Vec<(usize, usize)> {
     merged
 }
 
-/// Builds the snippet for `text`: HTML-escaped, every occurrence of every term in `<mark>`, cut
-/// to about [`WINDOW_CHARS`] chars around the first match (with "…" where text was cut).
-pub fn snippet(text: &str, terms: &[String]) -> String {
+/// Builds the snippet for `text`: every occurrence of every term marked, cut to about
+/// [`WINDOW_CHARS`] chars around the first match (with "…" where text was cut).
+pub fn snippet(text: &str, terms: &[String]) -> Snippet {
     let chars: Vec<char> = text.chars().collect();
     let norm: Vec<char> = chars.iter().map(|c| normalize_char(*c)).collect();
     let ranges = match_ranges(&norm, terms);
@@ -84,45 +74,25 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
         (0, chars.len())
     } else {
         let first = ranges.first().map_or(0, |r| r.0);
-        let start = first
-            .saturating_sub(LEAD_CHARS)
-            .min(chars.len() - WINDOW_CHARS);
+        let start = first.saturating_sub(LEAD_CHARS).min(chars.len() - WINDOW_CHARS);
         (start, start + WINDOW_CHARS)
     };
-
-    let mut out = String::with_capacity((end - start) * 4 + ranges.len() * 13 + 8);
+    let lead = usize::from(start > 0);
+    let mut out = String::with_capacity((end - start) * 3 + 8);
     if start > 0 {
         out.push('…');
     }
-    let mut pending = ranges
-        .iter()
-        .filter(|r| r.1 > start && r.0 < end)
-        .peekable();
-    let mut open_until: Option<usize> = None;
-    for (i, c) in chars.iter().enumerate().take(end).skip(start) {
-        if open_until.is_none() {
-            if let Some(&&(s, e)) = pending.peek() {
-                // `s < start` happens when a match straddles the window's left edge.
-                if s <= i {
-                    out.push_str("<mark>");
-                    open_until = Some(e.min(end));
-                    pending.next();
-                }
-            }
-        }
-        push_escaped(&mut out, *c);
-        if open_until == Some(i + 1) {
-            out.push_str("</mark>");
-            open_until = None;
-        }
-    }
-    if open_until.is_some() {
-        out.push_str("</mark>");
-    }
+    out.extend(&chars[start..end]);
     if end < chars.len() {
         out.push('…');
     }
-    out
+    // A match straddling a window edge is clipped to the window.
+    let marks = ranges
+        .iter()
+        .filter(|r| r.1 > start && r.0 < end)
+        .map(|&(s, e)| (s.max(start) - start + lead, e.min(end) - start + lead))
+        .collect();
+    Snippet { text: out, marks }
 }
 
 #[cfg(test)]
@@ -133,51 +103,66 @@ mod tests {
         terms.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The snippet with its marks as `[…]`, to read the tests at a glance.
+    fn marked(text: &str, terms: &[String]) -> String {
+        let s = snippet(text, terms);
+        let mut out = String::new();
+        for (i, c) in s.text.chars().enumerate() {
+            if s.marks.iter().any(|m| m.0 == i) {
+                out.push('[');
+            }
+            out.push(c);
+            if s.marks.iter().any(|m| m.1 == i + 1) {
+                out.push(']');
+            }
+        }
+        out
+    }
+
     #[test]
-    fn escapes_and_marks() {
-        assert_eq!(
-            snippet("<script>须在本地注册</script>", &t(&["本地注册"])),
-            "&lt;script&gt;须在<mark>本地注册</mark>&lt;/script&gt;"
-        );
+    fn text_stays_plain_and_marks_are_char_ranges() {
+        let s = snippet("<script>须在本地注册</script>", &t(&["本地注册"]));
+        assert_eq!(s.text, "<script>须在本地注册</script>");
+        assert_eq!(s.marks, vec![(10, 14)]);
     }
 
     #[test]
     fn marks_every_occurrence_and_merges_overlaps() {
         assert_eq!(
-            snippet("本地注册，本地企业", &t(&["本地", "地注"])),
-            "<mark>本地注</mark>册，<mark>本地</mark>企业"
+            marked("本地注册，本地企业", &t(&["本地", "地注"])),
+            "[本地注]册，[本地]企业"
         );
     }
 
     #[test]
     fn folds_full_width_and_case() {
         assert_eq!(
-            snippet("通过ＩＳＯ９００１认证", &t(&["iso9001"])),
-            "通过<mark>ＩＳＯ９００１</mark>认证"
+            marked("通过ＩＳＯ９００１认证", &t(&["iso9001"])),
+            "通过[ＩＳＯ９００１]认证"
         );
     }
 
     #[test]
     fn falls_back_to_pieces_across_punctuation() {
         assert_eq!(
-            snippet("本地，注册", &t(&["本地、注册"])),
-            "<mark>本地</mark>，<mark>注册</mark>"
+            marked("本地，注册", &t(&["本地、注册"])),
+            "[本地]，[注册]"
         );
     }
 
     #[test]
     fn long_text_is_cut_around_the_first_match() {
         let text = format!("{}须在本地注册{}", "甲".repeat(200), "乙".repeat(200));
-        let s = snippet(&text, &t(&["本地注册"]));
+        let s = marked(&text, &t(&["本地注册"]));
         assert!(s.starts_with('…') && s.ends_with('…'));
-        assert!(s.contains("<mark>本地注册</mark>"));
+        assert!(s.contains("[本地注册]"));
         assert_eq!(s.chars().filter(|c| *c == '甲').count(), LEAD_CHARS - 2);
     }
 
     #[test]
     fn match_at_the_end_of_a_long_text_keeps_the_full_window() {
         let text = format!("{}本地注册", "甲".repeat(300));
-        let s = snippet(&text, &t(&["本地注册"]));
-        assert!(s.starts_with('…') && s.ends_with("<mark>本地注册</mark>"));
+        let s = marked(&text, &t(&["本地注册"]));
+        assert!(s.starts_with('…') && s.ends_with("[本地注册]"));
     }
 }

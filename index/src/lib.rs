@@ -14,6 +14,7 @@ pub mod analysis;
 mod clause_index;
 pub mod facets;
 pub mod highlight;
+pub use highlight::Snippet;
 pub mod query;
 pub mod schema;
 
@@ -89,8 +90,8 @@ pub struct Hit {
     pub ordinal: u32,
     pub section: String,
     pub section_kind: String,
-    /// HTML-escaped clause text with matches wrapped in `<mark>`.
-    pub snippet: String,
+    /// The clause text (cut to a window) with the ranges that matched; not escaped.
+    pub snippet: Snippet,
     pub score: f32,
 }
 

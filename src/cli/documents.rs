@@ -117,19 +117,8 @@ pub async fn search(cfg: &Config, query: String, limit: usize, section_kind: Opt
     } else {
         println!("{} hits", res.total);
         for h in &res.hits {
-            println!("document {} page {} [{}] {}", h.document_id, h.page, h.section, strip_marks(&h.snippet));
+            println!("document {} page {} [{}] {}", h.document_id, h.page, h.section, crate::report::text::bracketed(&h.snippet.text, &h.snippet.marks, "【", "】"));
         }
     }
     Ok(0)
-}
-
-/// Turns a snippet back into plain text for the terminal.
-fn strip_marks(s: &str) -> String {
-    s.replace("<mark>", "【")
-        .replace("</mark>", "】")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }

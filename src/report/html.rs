@@ -13,16 +13,48 @@ use crate::core::normalize::char_slice;
 pub fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
+        push_escaped(&mut o, c);
     }
     o
+}
+
+fn push_escaped(o: &mut String, c: char) {
+    match c {
+        '&' => o.push_str("&amp;"),
+        '<' => o.push_str("&lt;"),
+        '>' => o.push_str("&gt;"),
+        '"' => o.push_str("&quot;"),
+        '\'' => o.push_str("&#39;"),
+        _ => o.push(c),
+    }
+}
+
+/// `text` HTML-escaped with each char range of `marks` (sorted, not overlapping) in `<mark>`:
+/// how search snippets are shown in HTML.
+pub fn marked(text: &str, marks: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len() + marks.len() * 13);
+    let mut next = marks.iter().peekable();
+    let mut open_until = None;
+    for (i, c) in text.chars().enumerate() {
+        if open_until.is_none() {
+            if let Some(&&(s, e)) = next.peek() {
+                if s <= i {
+                    out.push_str("<mark>");
+                    open_until = Some(e);
+                    next.next();
+                }
+            }
+        }
+        push_escaped(&mut out, c);
+        if open_until == Some(i + 1) {
+            out.push_str("</mark>");
+            open_until = None;
+        }
+    }
+    if open_until.is_some() {
+        out.push_str("</mark>");
+    }
+    out
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em;color:#222}\
@@ -110,6 +142,13 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_ranges_after_escaping() {
+        assert_eq!(marked("<b>须在本地注册</b>", &[(5, 9)]), "&lt;b&gt;须在<mark>本地注册</mark>&lt;/b&gt;");
+        assert_eq!(marked("本地本地", &[(0, 2), (2, 4)]), "<mark>本地</mark><mark>本地</mark>");
+        assert_eq!(marked("abc", &[(1, 9)]), "a<mark>bc</mark>");
+    }
 
     #[test]
     fn escapes_everything() {

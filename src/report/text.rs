@@ -21,3 +21,27 @@ pub fn render(report: &Report) -> String {
     }
     out
 }
+
+/// `text` with each char range of `marks` between `open` and `close` (e.g. 【】): how search
+/// snippets are shown on a terminal.
+pub fn bracketed(text: &str, marks: &[(usize, usize)], open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(text.len() + marks.len() * (open.len() + close.len()));
+    for (i, c) in text.chars().enumerate() {
+        if marks.iter().any(|m| m.0 == i) {
+            out.push_str(open);
+        }
+        out.push(c);
+        if marks.iter().any(|m| m.1 == i + 1) {
+            out.push_str(close);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn brackets_marked_ranges() {
+        assert_eq!(super::bracketed("须在本地注册<b>", &[(2, 6)], "【", "】"), "须在【本地注册】<b>");
+    }
+}

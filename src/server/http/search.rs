@@ -80,10 +80,26 @@ pub async fn search(
         offset,
     };
     let results = st.service.search(&scope, query).await?;
+    // `snippet` is HTML (escaped, matches in <mark>) for pages that insert it as is;
+    // `snippet_text` and `marks` (char ranges) are for clients that render it themselves.
+    // Every other field is plain text: a client inserting `section` into HTML escapes it.
+    let hits: Vec<serde_json::Value> = results
+        .hits
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "clause_id": h.clause_id, "document_id": h.document_id, "project_id": h.project_id,
+                "page": h.page, "ordinal": h.ordinal, "section": h.section, "section_kind": h.section_kind,
+                "score": h.score,
+                "snippet": crate::report::html::marked(&h.snippet.text, &h.snippet.marks),
+                "snippet_text": h.snippet.text, "marks": h.snippet.marks,
+            })
+        })
+        .collect();
     Ok(Json(serde_json::json!({
         "q": p.q,
         "total": results.total,
-        "hits": results.hits,
+        "hits": hits,
         "facets": results.facets,
     })))
 }
