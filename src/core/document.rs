@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The kind of a section, detected from its heading. The same words are lawful in one kind
 /// and unlawful in another ("服务地点：南通市" in `Commercial` versus "注册地在南通市" in
 /// `Qualification`), so every clause carries the kind of the section it sits in.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SectionKind {

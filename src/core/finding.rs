@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::document::SectionKind;
 
 /// The 18 fixed categories (domain README "Fixed vocabularies").
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -137,6 +138,7 @@ crate::core::vocab::vocabulary!(
 
 /// One legal basis of a rule. `text` is an exact quote only where the reference file marks the
 /// quote verified ([V-full], [V-2src], [V-1src]); otherwise it is empty.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Basis {
     pub law: String,
@@ -146,6 +148,7 @@ pub struct Basis {
 }
 
 /// One suspect clause.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Rule id, e.g. "R01".

@@ -20,7 +20,10 @@ macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal $(| $alias:literal)*;)* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $($(#[$vm])* #[serde(rename = $code)] $v,)* }
+        #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+        // Slugs are the snake_case variant names; the tests hold `as_str` to the serde form.
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $v,)* }
 
         impl $name {
             /// Every value, in declaration order.
@@ -129,6 +132,16 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", m.as_str()));
             assert_eq!(serde_json::from_str::<Method>(&json).unwrap(), *m);
         }
+        fn serde_is_slug<T: Serialize + Copy>(all: &[T], slug: fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(serde_json::to_string(v).unwrap(), format!("\"{}\"", slug(*v)));
+            }
+        }
+        serde_is_slug(ProcurementType::ALL, ProcurementType::as_str);
+        serde_is_slug(DocumentKind::ALL, DocumentKind::as_str);
+        serde_is_slug(DocumentStatus::ALL, DocumentStatus::as_str);
+        serde_is_slug(crate::core::finding::Severity::ALL, crate::core::finding::Severity::as_str);
+        serde_is_slug(crate::core::finding::Stage::ALL, crate::core::finding::Stage::as_str);
         assert_eq!(Method::parse(" 单一来源采购 "), Some(Method::SingleSource));
         assert_eq!(Method::parse("Open_Tender"), Some(Method::OpenTender));
         assert_eq!(Method::parse("招标"), None);

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::core::finding::Finding;
 
 /// The result of checking one file.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentReport {
     /// The file name as given by the caller.
@@ -23,6 +24,7 @@ pub struct DocumentReport {
 }
 
 /// The rule library a report was produced with.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RulebookInfo {
     /// [`crate::core::rules::Rulebook::version`].
@@ -32,6 +34,7 @@ pub struct RulebookInfo {
 }
 
 /// A whole report: the rulebook and every document checked.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub rulebook: RulebookInfo,

@@ -335,15 +335,17 @@ impl Service {
 }
 
 /// The result of a register import.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RecordImport {
     /// What was written; `None` when rejected rows blocked an all-or-nothing import.
     pub written: Option<crate::server::store::records::ImportSummary>,
     /// Rows refused, with file, row, id and reason.
+    #[schema(value_type = Vec<Object>)]
     pub rejected: Vec<crate::core::records::RejectedRow>,
     /// Rows whose id is already stored (re-import): left unchanged.
     pub unchanged: usize,
     /// Statutory-period breaches of the imported rows (imported and flagged).
+    #[schema(value_type = Vec<Object>)]
     pub flags: Vec<crate::core::records::ProcessFlag>,
 }
 

@@ -12,6 +12,25 @@ async fn health_and_openapi() {
     assert_eq!(spec.status, StatusCode::OK);
     assert_eq!(spec.json["openapi"], "3.1.0");
     assert!(spec.json["paths"]["/api/v1/projects/{id}/documents"]["post"].is_object());
+    // Derived from the handlers: every operation is there and every success has a schema.
+    let paths = spec.json["paths"].as_object().unwrap();
+    assert!(paths.len() >= 15, "{:?}", paths.keys().collect::<Vec<_>>());
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            for (status, resp) in op["responses"].as_object().unwrap() {
+                if status == "204" {
+                    continue;
+                }
+                let content = resp["content"].as_object().unwrap_or_else(|| panic!("{method} {path} {status} has no content"));
+                assert!(content.values().all(|c| c["schema"].is_object()), "{method} {path} {status}");
+            }
+        }
+    }
+    let schemas = &spec.json["components"]["schemas"];
+    let kinds: Vec<&str> = schemas["SectionKind"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(kinds.contains(&"qualification") && kinds.contains(&"forms"), "{kinds:?}");
+    let methods = schemas["Method"]["enum"].as_array().unwrap();
+    assert!(methods.iter().any(|m| m == "open_tender"), "{methods:?}");
     let missing = app.get("/api/v1/nowhere").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.json["error"]["code"], "not_found");

@@ -1,14 +1,61 @@
 //! Document upload and retrieval.
 
+use super::openapi::{AgencyHeader, ErrorBody, IdPath};
 use super::{parse_id, ApiError, AppState};
 use crate::core::vocab::DocumentKind;
 use crate::server::service::{Scope, UploadOutcome};
+use crate::server::store::{ClauseView, DocumentView};
+use serde::Serialize;
+use utoipa::ToSchema;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)] // only described: the handler reads the form field by field
+pub struct UploadForm {
+    /// The document: PDF, DOCX or text (UTF-8 or GB18030).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// What the document is (default 采购文件).
+    kind: Option<DocumentKind>,
+}
+
+/// An upload of bytes already stored for this project: nothing changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateUpload {
+    #[serde(flatten)]
+    pub document: DocumentView,
+    /// Always true.
+    pub duplicate: bool,
+}
+
+/// `GET /projects/{id}/documents`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentList {
+    pub documents: Vec<DocumentView>,
+}
+
+/// `GET /documents/{id}/clauses`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClauseList {
+    pub document_id: i64,
+    pub total: usize,
+    pub clauses: Vec<ClauseView>,
+}
+
 /// `POST /projects/{id}/documents` (multipart: `file`, optional `kind`).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath, AgencyHeader),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "parsed, checked, stored and indexed", body = DocumentView),
+        (status = 200, description = "the same bytes were uploaded to this project before", body = DuplicateUpload),
+        (status = 400, description = "not a multipart form, or no `file` field", body = ErrorBody),
+        (status = 404, description = "no such project", body = ErrorBody),
+        (status = 413, description = "file too large", body = ErrorBody),
+        (status = 415, description = "unsupported file type", body = ErrorBody),
+        (status = 422, description = "encrypted, malformed, zip bomb, time limit, or a scanned PDF (`needs_ocr`: kept, with `document`)", body = ErrorBody)))]
 pub async fn upload(
     State(st): State<AppState>,
     scope: Scope,
@@ -28,12 +75,8 @@ pub async fn upload(
     let bytes = file.bytes.to_vec();
     let outcome = st.service.upload(&scope, project_id, kind, &name, bytes).await?;
     Ok(match outcome {
-        UploadOutcome::Stored(d) => (StatusCode::CREATED, Json(serde_json::to_value(d).unwrap_or_default())).into_response(),
-        UploadOutcome::Duplicate(d) => {
-            let mut v = serde_json::to_value(d).unwrap_or_default();
-            v["duplicate"] = true.into();
-            (StatusCode::OK, Json(v)).into_response()
-        }
+        UploadOutcome::Stored(d) => (StatusCode::CREATED, Json(d)).into_response(),
+        UploadOutcome::Duplicate(d) => (StatusCode::OK, Json(DuplicateUpload { document: d, duplicate: true })).into_response(),
         UploadOutcome::NeedsOcr(d) => {
             let mut err = ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -55,27 +98,35 @@ pub(super) fn multipart_error(status: StatusCode, detail: String) -> ApiError {
 }
 
 /// `GET /projects/{id}/documents`
-pub async fn list(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath, AgencyHeader),
+    responses((status = 200, description = "document versions, oldest first", body = DocumentList), (status = 404, description = "no such project", body = ErrorBody)))]
+pub async fn list(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<DocumentList>, ApiError> {
     let id = parse_id(&id, "项目")?;
-    let docs = st.service.documents_of(&scope, id).await?;
-    Ok(Json(serde_json::json!({ "documents": docs })))
+    let documents = st.service.documents_of(&scope, id).await?;
+    Ok(Json(DocumentList { documents }))
 }
 
 /// `GET /documents/{id}`
-pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(IdPath, AgencyHeader),
+    responses((status = 200, description = "the document version", body = DocumentView), (status = 404, description = "no such document", body = ErrorBody)))]
+pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<DocumentView>, ApiError> {
     let id = parse_id(&id, "文件")?;
-    let d = st.service.document(&scope, id).await?;
-    Ok(Json(serde_json::to_value(d).unwrap_or_default()))
+    Ok(Json(st.service.document(&scope, id).await?))
 }
 
 /// `GET /documents/{id}/clauses`
-pub async fn clauses(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/documents/{id}/clauses", tag = "documents", params(IdPath, AgencyHeader),
+    responses((status = 200, description = "the clauses in order", body = ClauseList), (status = 404, description = "no such document", body = ErrorBody)))]
+pub async fn clauses(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<ClauseList>, ApiError> {
     let id = parse_id(&id, "文件")?;
     let clauses = st.service.clauses(&scope, id).await?;
-    Ok(Json(serde_json::json!({ "document_id": id, "total": clauses.len(), "clauses": clauses })))
+    Ok(Json(ClauseList { document_id: id, total: clauses.len(), clauses }))
 }
 
 /// `GET /documents/{id}/file`: the original bytes.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/file", tag = "documents", params(IdPath, AgencyHeader),
+    responses((status = 200, description = "the uploaded bytes, with the file name in Content-Disposition", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn file(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_id(&id, "文件")?;
     let (name, bytes) = st.service.document_file(&scope, id).await?;

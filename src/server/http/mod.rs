@@ -82,6 +82,12 @@ pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().map_err(|_| ApiError::not_found(what))
 }
 
+/// `GET /healthz`
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "the service is up: {\"status\": \"ok\"}", body = Object)))]
+pub(crate) async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.service.limits().max_bytes as usize + 1024 * 1024;
@@ -107,7 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::search));
     Router::new()
         .nest("/api/v1", api)
-        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::spec))
         .fallback(|| async { ApiError::not_found("接口") })
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

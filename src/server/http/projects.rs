@@ -1,25 +1,35 @@
 //! `/projects`: create, list, show.
 
+use super::openapi::{AgencyHeader, ErrorBody, IdPath};
 use super::{parse_id, ApiError, AppState};
+use crate::core::records::{Challenge, Complaint};
+use crate::core::vocab::{Method, ProcurementType};
+use crate::server::store::{DocumentView, ProjectView};
 use crate::server::service::Scope;
 use crate::core::project::ProjectDraft;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The request body of `POST /projects`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectInput {
     pub project_no: String,
     pub name: String,
     pub purchaser: String,
     pub agency: String,
+    /// 采购方式: a slug (`open_tender`) or its Chinese name (公开招标).
+    #[schema(value_type = Method)]
     pub method: String,
+    /// 采购类型: goods, services or works (or 货物/服务/工程).
+    #[schema(value_type = ProcurementType)]
     pub procurement_type: String,
     /// Yuan as a decimal string ("1560000.00"); a JSON number is accepted only if integral.
+    #[schema(value_type = String, example = "1560000.00")]
     pub budget: serde_json::Value,
     #[serde(default)]
     pub publish_date: Option<chrono::NaiveDate>,
@@ -49,31 +59,55 @@ impl ProjectInput {
     }
 }
 
-/// `POST /projects`
-pub async fn create(State(st): State<AppState>, scope: Scope, body: Bytes) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let input: ProjectInput = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("请求体不是有效的项目 JSON：{e}")))?;
-    let new = input.draft().validate().map_err(|problems| ApiError::invalid(problems.join("；")))?;
-    let view = st.service.create_project(&scope, &new).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::to_value(view).unwrap_or_default())))
-}
-
 /// `GET /projects`
-pub async fn list(State(st): State<AppState>, scope: Scope) -> Result<Json<serde_json::Value>, ApiError> {
-    let projects = st.service.projects(&scope).await?;
-    Ok(Json(serde_json::json!({ "projects": projects, "total": projects.len() })))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectList {
+    pub projects: Vec<ProjectView>,
+    pub total: usize,
 }
 
 /// `GET /projects/{id}`: the project with its document versions, the challenges against it
 /// and the complaints that followed them.
-pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectDetail {
+    #[serde(flatten)]
+    pub project: ProjectView,
+    pub documents: Vec<DocumentView>,
+    /// The register's challenge rows (see `docs/metrics.md` for the fields).
+    #[schema(value_type = Vec<Object>)]
+    pub challenges: Vec<Challenge>,
+    #[schema(value_type = Vec<Object>)]
+    pub complaints: Vec<Complaint>,
+}
+
+/// `POST /projects`
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", params(AgencyHeader), request_body = ProjectInput,
+    responses((status = 201, description = "created", body = ProjectView), (status = 400, description = "malformed JSON", body = ErrorBody),
+        (status = 403, description = "another agency's project", body = ErrorBody), (status = 409, description = "duplicate 项目编号", body = ErrorBody),
+        (status = 422, description = "invalid fields, every problem listed", body = ErrorBody)))]
+pub async fn create(State(st): State<AppState>, scope: Scope, body: Bytes) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
+    let input: ProjectInput = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("请求体不是有效的项目 JSON：{e}")))?;
+    let new = input.draft().validate().map_err(|problems| ApiError::invalid(problems.join("；")))?;
+    let view = st.service.create_project(&scope, &new).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `GET /projects`
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(AgencyHeader),
+    responses((status = 200, description = "the projects visible to the caller, newest first", body = ProjectList)))]
+pub async fn list(State(st): State<AppState>, scope: Scope) -> Result<Json<ProjectList>, ApiError> {
+    let projects = st.service.projects(&scope).await?;
+    Ok(Json(ProjectList { total: projects.len(), projects }))
+}
+
+/// `GET /projects/{id}`
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(IdPath, AgencyHeader),
+    responses((status = 200, description = "the project", body = ProjectDetail), (status = 404, description = "no such project", body = ErrorBody)))]
+pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<ProjectDetail>, ApiError> {
     let id = parse_id(&id, "项目")?;
     let project = st.service.project(&scope, id).await?;
     let documents = st.service.documents_of(&scope, id).await?;
     let (challenges, complaints) = st.service.challenges_of(&scope, id).await?;
-    let mut v = serde_json::to_value(project).unwrap_or_default();
-    v["documents"] = serde_json::to_value(documents).unwrap_or_default();
-    v["challenges"] = serde_json::to_value(challenges).unwrap_or_default();
-    v["complaints"] = serde_json::to_value(complaints).unwrap_or_default();
-    Ok(Json(v))
+    Ok(Json(ProjectDetail { project, documents, challenges, complaints }))
 }

@@ -6,10 +6,34 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use super::openapi::ErrorBody;
+use crate::server::service::RecordImport;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// The multipart form of a register import.
+#[derive(ToSchema)]
+#[allow(dead_code)] // only described: the handler reads the form field by field
+pub struct ImportForm {
+    /// The projects register (CSV in UTF-8 or GB18030, or XLSX).
+    #[schema(value_type = Option<String>, format = Binary)]
+    projects: Option<Vec<u8>>,
+    /// The challenges register.
+    #[schema(value_type = Option<String>, format = Binary)]
+    challenges: Option<Vec<u8>>,
+    /// The complaints register.
+    #[schema(value_type = Option<String>, format = Binary)]
+    complaints: Option<Vec<u8>>,
+    /// `true`: import the valid rows and report the rejected ones.
+    skip_invalid: Option<bool>,
+}
 
 /// `POST /records/import` (multipart files `projects`, `challenges`, `complaints`; optional
 /// field `skip_invalid=true`). 200 when written, 422 with every rejected row when refused.
+#[utoipa::path(post, path = "/api/v1/records/import", tag = "records", request_body(content = ImportForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "written (rejected rows listed when skip_invalid)", body = RecordImport),
+        (status = 400, description = "no file given, or a bad form", body = ErrorBody),
+        (status = 422, description = "rows rejected, nothing written: the same body with `error`", body = RecordImport)))]
 pub async fn import(State(st): State<AppState>, multipart: Multipart) -> Result<Response, ApiError> {
     let mut form = super::read_form(multipart).await?;
     let skip_invalid = matches!(super::form_text(&form, "skip_invalid").as_deref(), Some("true" | "1" | "yes"));
@@ -31,12 +55,17 @@ pub async fn import(State(st): State<AppState>, multipart: Multipart) -> Result<
 }
 
 /// Body of `POST /challenges/{id}/clauses`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LinkBody {
     pub clause_id: i64,
 }
 
 /// `POST /challenges/{id}/clauses`: the challenge targets this clause.
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/clauses", tag = "records", params(("id" = String, Path, description = "the challenge's id")),
+    request_body = LinkBody,
+    responses((status = 204, description = "linked (idempotent)"), (status = 400, description = "bad body", body = ErrorBody),
+        (status = 404, description = "no such challenge or clause", body = ErrorBody),
+        (status = 422, description = "the clause is not in a document of the challenged project", body = ErrorBody)))]
 pub async fn link(State(st): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<StatusCode, ApiError> {
     let body: LinkBody = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("请求体应为 {{\"clause_id\": 整数}}：{e}")))?;
     st.service.link_challenge_clause(&id, body.clause_id).await?;
@@ -44,19 +73,21 @@ pub async fn link(State(st): State<AppState>, Path(id): Path<String>, body: axum
 }
 
 /// Query of `GET /records/checks`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct ChecksParams {
     pub today: Option<chrono::NaiveDate>,
 }
 
 /// `GET /records/checks?today=YYYY-MM-DD`: overdue items and process-check flags.
+#[utoipa::path(get, path = "/api/v1/records/checks", tag = "records", params(ChecksParams),
+    responses((status = 200, description = "`today`, `overdue`, `uncertain` (no holiday schedule) and `flags`", body = Object)))]
 pub async fn checks(State(st): State<AppState>, Query(p): Query<ChecksParams>) -> Result<Json<serde_json::Value>, ApiError> {
     let today = p.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     Ok(Json(st.service.record_checks(today).await?))
 }
 
 /// Query of `GET /metrics`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct MetricsParams {
     pub from: Option<i32>,
     pub to: Option<i32>,
@@ -77,6 +108,9 @@ fn slug<T: serde::de::DeserializeOwned>(raw: Option<&str>, default: T, name: &st
 }
 
 /// `GET /metrics?from=&to=&by=year|quarter|month&group=agency|purchaser|category|method&format=json|csv|xlsx|text`
+#[utoipa::path(get, path = "/api/v1/metrics", tag = "records", params(MetricsParams),
+    responses((status = 200, description = "rows per period (and group) with `definitions` (see docs/metrics.md); CSV, text or XLSX with format=", body = Object),
+        (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn metrics(State(st): State<AppState>, Query(p): Query<MetricsParams>) -> Result<Response, ApiError> {
     let by: Granularity = slug(p.by.as_deref(), Granularity::Year, "by", "year、quarter 或 month")?;
     let group: GroupBy = slug(p.group.as_deref(), GroupBy::None, "group", "none、agency、purchaser、category 或 method")?;

@@ -1,9 +1,14 @@
 //! Findings, reports, the stateless check, and the rule library over HTTP.
 
+use super::openapi::{AgencyHeader, ErrorBody, IdPath};
 use super::{parse_id, ApiError, AppState};
-use crate::server::service::Scope;
-use crate::core::finding::Stage;
+use crate::core::document::SectionKind;
+use crate::core::finding::{Basis, Category, Severity, Stage};
 use crate::report::{DocumentReport, Report};
+use crate::server::service::Scope;
+use crate::server::store::StoredFinding;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,24 +16,36 @@ use axum::Json;
 use serde::Deserialize;
 
 /// `GET /documents/{id}/findings`
-pub async fn findings(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingList {
+    pub document_id: i64,
+    /// The rule-set version the findings were produced with.
+    pub rulebook_version: Option<String>,
+    pub total: usize,
+    pub findings: Vec<StoredFinding>,
+}
+
+/// `GET /documents/{id}/findings`
+#[utoipa::path(get, path = "/api/v1/documents/{id}/findings", tag = "review", params(IdPath, AgencyHeader),
+    responses((status = 200, description = "findings stored for this version, in position order", body = FindingList),
+        (status = 404, description = "no such document", body = ErrorBody)))]
+pub async fn findings(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<FindingList>, ApiError> {
     let id = parse_id(&id, "文件")?;
     let (doc, findings) = st.service.findings(&scope, id).await?;
-    Ok(Json(serde_json::json!({
-        "document_id": id,
-        "rulebook_version": doc.rulebook_version,
-        "total": findings.len(),
-        "findings": findings,
-    })))
+    Ok(Json(FindingList { document_id: id, rulebook_version: doc.rulebook_version, total: findings.len(), findings }))
 }
 
 /// Query of `GET /documents/{id}/report`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportParams {
+    /// `json` (default) or `html` (a printable page).
     pub format: Option<String>,
 }
 
 /// `GET /documents/{id}/report?format=html|json`: the stored findings as a report.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/report", tag = "review", params(IdPath, AgencyHeader, ReportParams),
+    responses((status = 200, description = "the report: JSON, or HTML with format=html", body = Report),
+        (status = 400, description = "unknown format", body = ErrorBody), (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn report(
     State(st): State<AppState>,
     scope: Scope,
@@ -62,7 +79,24 @@ fn render(report: &Report, format: Option<&str>) -> Result<Response, ApiError> {
     }
 }
 
+/// The multipart form of `POST /check`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // only described: the handler reads the form field by field
+pub struct CheckForm {
+    /// The document: PDF, DOCX or text.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Only the rules of this stage (default: every stage's).
+    stage: Option<Stage>,
+    /// `json` (default) or `html`.
+    format: Option<String>,
+}
+
 /// `POST /check` (multipart `file`, optional `stage`, `format`): checks without storing.
+#[utoipa::path(post, path = "/api/v1/check", tag = "review", request_body(content = CheckForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "the report (nothing is stored)", body = Report),
+        (status = 400, description = "bad form", body = ErrorBody), (status = 413, description = "file too large", body = ErrorBody),
+        (status = 415, description = "unsupported file type", body = ErrorBody), (status = 422, description = "the file was refused", body = ErrorBody)))]
 pub async fn check(State(st): State<AppState>, multipart: Multipart) -> Result<Response, ApiError> {
     let mut form = super::read_form(multipart).await?;
     let stage = match super::form_text(&form, "stage") {
@@ -78,34 +112,97 @@ pub async fn check(State(st): State<AppState>, multipart: Multipart) -> Result<R
     render(&report, Some(&format))
 }
 
-/// `GET /rules`
-pub async fn rules(State(st): State<AppState>) -> Json<serde_json::Value> {
-    let book = st.service.rulebook();
-    let rules: Vec<_> = book.rules().iter().map(rule_summary).collect();
-    Json(serde_json::json!({ "version": book.version(), "total": rules.len(), "rules": rules }))
+/// One rule in the library listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleSummary {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    /// The category's Chinese name.
+    pub category_zh: String,
+    pub severity: Severity,
+    pub stages: Vec<Stage>,
+    /// Section kinds the rule looks at (empty: all).
+    pub sections: Vec<SectionKind>,
 }
 
-fn rule_summary(r: &crate::core::rules::Rule) -> serde_json::Value {
-    serde_json::json!({
-        "id": r.id, "title": r.title, "category": r.category, "category_zh": r.category.label_zh(),
-        "severity": r.severity, "stages": r.stages, "sections": r.sections,
-    })
+/// `GET /rules`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleList {
+    /// The rule-set version (content hash of the library).
+    pub version: String,
+    pub total: usize,
+    pub rules: Vec<RuleSummary>,
+}
+
+/// An example clause of a rule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleExample {
+    pub section: SectionKind,
+    pub text: String,
+}
+
+/// The examples a rule must hit and must not hit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleExamples {
+    pub hit: Vec<RuleExample>,
+    pub miss: Vec<RuleExample>,
+}
+
+/// `GET /rules/{id}`: everything about one rule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleDetail {
+    #[serde(flatten)]
+    pub summary: RuleSummary,
+    pub message: String,
+    pub suggestion: String,
+    pub basis: Vec<Basis>,
+    /// The matcher kind: pattern, numeric, period or document.
+    pub matcher: String,
+    /// The rule file, relative to the library root.
+    pub file: String,
+    pub examples: RuleExamples,
+    pub rulebook_version: String,
+}
+
+fn rule_summary(r: &crate::core::rules::Rule) -> RuleSummary {
+    RuleSummary {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        category: r.category,
+        category_zh: r.category.label_zh().to_string(),
+        severity: r.severity,
+        stages: r.stages.clone(),
+        sections: r.sections.clone(),
+    }
+}
+
+fn examples(list: &[crate::core::rules::schema::Example]) -> Vec<RuleExample> {
+    list.iter().map(|e| RuleExample { section: e.section, text: e.text.clone() }).collect()
+}
+
+/// `GET /rules`
+#[utoipa::path(get, path = "/api/v1/rules", tag = "review", responses((status = 200, description = "the rule library", body = RuleList)))]
+pub async fn rules(State(st): State<AppState>) -> Json<RuleList> {
+    let book = st.service.rulebook();
+    let rules: Vec<_> = book.rules().iter().map(rule_summary).collect();
+    Json(RuleList { version: book.version().to_string(), total: rules.len(), rules })
 }
 
 /// `GET /rules/{id}`
-pub async fn rule(State(st): State<AppState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "review", params(("id" = String, Path, description = "rule id, e.g. R01")),
+    responses((status = 200, description = "the rule", body = RuleDetail), (status = 404, description = "no such rule", body = ErrorBody)))]
+pub async fn rule(State(st): State<AppState>, Path(id): Path<String>) -> Result<Json<RuleDetail>, ApiError> {
     let book = st.service.rulebook();
     let r = book.rules().iter().find(|r| r.id.eq_ignore_ascii_case(&id)).ok_or_else(|| ApiError::not_found("规则"))?;
-    let mut v = rule_summary(r);
-    v["message"] = r.message.clone().into();
-    v["suggestion"] = r.suggestion.clone().into();
-    v["basis"] = serde_json::to_value(&r.basis).unwrap_or_default();
-    v["matcher"] = r.kind().into();
-    v["file"] = r.file.clone().into();
-    v["examples"] = serde_json::json!({
-        "hit": r.examples.hit.iter().map(|e| serde_json::json!({"section": e.section, "text": e.text})).collect::<Vec<_>>(),
-        "miss": r.examples.miss.iter().map(|e| serde_json::json!({"section": e.section, "text": e.text})).collect::<Vec<_>>(),
-    });
-    v["rulebook_version"] = book.version().into();
-    Ok(Json(v))
+    Ok(Json(RuleDetail {
+        summary: rule_summary(r),
+        message: r.message.clone(),
+        suggestion: r.suggestion.clone(),
+        basis: r.basis.clone(),
+        matcher: r.kind().to_string(),
+        file: r.file.clone(),
+        examples: RuleExamples { hit: examples(&r.examples.hit), miss: examples(&r.examples.miss) },
+        rulebook_version: book.version().to_string(),
+    }))
 }

@@ -1,24 +1,31 @@
 //! `GET /search`: full-text search over clauses with filters and facet counts.
 
 use super::{ApiError, AppState};
+use super::openapi::{AgencyHeader, ErrorBody};
+use crate::core::document::SectionKind;
 use crate::core::vocab::{Method, ProcurementType};
 use crate::server::service::Scope;
 use axum::extract::{Query, State};
 use axum::Json;
 use fairtender_index::{Filters, SearchQuery};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchParams {
+    /// Terms separated by spaces, each an exact substring (quote a phrase); all must match.
     #[serde(default)]
     pub q: String,
     pub agency: Option<String>,
     pub project_id: Option<String>,
     pub document_id: Option<String>,
     pub year: Option<String>,
+    #[param(value_type = Option<Method>)]
     pub method: Option<String>,
+    #[param(value_type = Option<ProcurementType>)]
     pub procurement_type: Option<String>,
+    #[param(value_type = Option<SectionKind>)]
     pub section_kind: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
@@ -50,12 +57,46 @@ fn text(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// One clause found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub clause_id: i64,
+    pub document_id: i64,
+    pub project_id: i64,
+    pub page: u32,
+    pub ordinal: u32,
+    /// Plain text: a client inserting it into HTML escapes it.
+    pub section: String,
+    pub section_kind: String,
+    pub score: f32,
+    /// HTML: the snippet escaped, every match in `<mark>`, for pages that insert it as is.
+    pub snippet: String,
+    /// The snippet as plain text, for clients that render it themselves with `marks`.
+    pub snippet_text: String,
+    /// Char ranges `[start, end)` of `snippet_text` that matched.
+    pub marks: Vec<(usize, usize)>,
+}
+
+/// `GET /search`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub q: String,
+    pub total: usize,
+    pub hits: Vec<SearchHit>,
+    /// Facet name (agency, year, method, procurement_type, section_kind) → [value, count] pairs.
+    #[schema(value_type = Object)]
+    pub facets: std::collections::BTreeMap<String, Vec<(String, u64)>>,
+}
+
 /// `GET /search?q=&agency=&project_id=&year=&method=&procurement_type=&section_kind=&limit=&offset=`
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams, AgencyHeader),
+    responses((status = 200, description = "hits with snippets and facet counts", body = SearchResponse),
+        (status = 400, description = "an invalid query or parameter", body = ErrorBody)))]
 pub async fn search(
     State(st): State<AppState>,
     scope: Scope,
     Query(p): Query<SearchParams>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SearchResponse>, ApiError> {
     if let Some(kind) = p.section_kind.as_deref().filter(|k| !k.is_empty()) {
         if crate::core::document::SectionKind::parse(kind).is_none() {
             return Err(ApiError::bad_request(format!("未知的章节类型 section_kind：{kind}")));
@@ -80,26 +121,22 @@ pub async fn search(
         offset,
     };
     let results = st.service.search(&scope, query).await?;
-    // `snippet` is HTML (escaped, matches in <mark>) for pages that insert it as is;
-    // `snippet_text` and `marks` (char ranges) are for clients that render it themselves.
-    // Every other field is plain text: a client inserting `section` into HTML escapes it.
-    let hits: Vec<serde_json::Value> = results
+    let hits = results
         .hits
-        .iter()
-        .map(|h| {
-            serde_json::json!({
-                "clause_id": h.clause_id, "document_id": h.document_id, "project_id": h.project_id,
-                "page": h.page, "ordinal": h.ordinal, "section": h.section, "section_kind": h.section_kind,
-                "score": h.score,
-                "snippet": crate::report::html::marked(&h.snippet.text, &h.snippet.marks),
-                "snippet_text": h.snippet.text, "marks": h.snippet.marks,
-            })
+        .into_iter()
+        .map(|h| SearchHit {
+            snippet: crate::report::html::marked(&h.snippet.text, &h.snippet.marks),
+            clause_id: h.clause_id,
+            document_id: h.document_id,
+            project_id: h.project_id,
+            page: h.page,
+            ordinal: h.ordinal,
+            section: h.section,
+            section_kind: h.section_kind,
+            score: h.score,
+            snippet_text: h.snippet.text,
+            marks: h.snippet.marks,
         })
         .collect();
-    Ok(Json(serde_json::json!({
-        "q": p.q,
-        "total": results.total,
-        "hits": hits,
-        "facets": results.facets,
-    })))
+    Ok(Json(SearchResponse { q: p.q, total: results.total, hits, facets: results.facets }))
 }

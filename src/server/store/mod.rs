@@ -5,7 +5,7 @@
 mod findings;
 pub mod records;
 
-use crate::core::document::SegmentedDocument;
+use crate::core::document::{SectionKind, SegmentedDocument};
 use crate::core::money::Fen;
 pub use crate::core::project::NewProject;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -158,7 +158,7 @@ impl BlobStore {
 }
 
 /// A project as returned by the API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProjectView {
     pub id: i64,
     pub project_no: String,
@@ -178,7 +178,7 @@ pub struct ProjectView {
 }
 
 /// A stored document version as returned by the API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentView {
     pub id: i64,
     pub project_id: i64,
@@ -199,13 +199,13 @@ pub struct DocumentView {
 }
 
 /// A clause as returned by the API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClauseView {
     pub id: i64,
     pub ordinal: i32,
     pub page: i32,
     pub section: String,
-    pub section_kind: String,
+    pub section_kind: SectionKind,
     pub start: i64,
     pub end: i64,
     pub is_table_row: bool,
@@ -213,7 +213,7 @@ pub struct ClauseView {
 }
 
 /// A finding as stored: the checker's finding plus its id, clause and review status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StoredFinding {
     pub id: i64,
     pub rulebook_version: String,
@@ -494,7 +494,7 @@ impl Store {
                 ordinal: c.ordinal,
                 page: c.page,
                 section: c.section,
-                section_kind: c.section_kind,
+                section_kind: SectionKind::parse(&c.section_kind).unwrap_or(SectionKind::Other),
                 start: c.start_offset,
                 end: c.end_offset,
                 is_table_row: c.is_table_row,

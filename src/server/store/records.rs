@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// What an import wrote.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportSummary {
     pub projects: usize,
     pub challenges: usize,
