@@ -235,8 +235,37 @@ fn printers() {
     let x = read_xlsx(&to_xlsx(&r).unwrap()).unwrap();
     assert_eq!(x.header.len(), FIGURES.len() + 2);
     assert_eq!(x.rows.len(), r.rows.len());
-    assert_eq!(x.rows[4].cells.as_ref().unwrap()[8].as_text(), "-70.00");
+    // Numbers are read back as numbers: "-70.00" was written as −70 shown with two decimals.
+    assert_eq!(x.rows[4].cells.as_ref().unwrap()[8].as_text(), "-70");
     assert!(r.rows.iter().all(|row| row.values().len() == FIGURES.len()));
+}
+
+#[test]
+fn xlsx_report_reads_back_with_calamine_as_the_same_cells() {
+    use calamine::{Data, Reader};
+    let r = report(Granularity::Year, GroupBy::Agency, Some(d(2025, 12, 31)), 2024, 2025);
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(to_xlsx(&r).unwrap())).unwrap();
+    assert_eq!(book.sheet_names(), vec!["统计"]);
+    let text = |s: &str| Data::String(s.to_string());
+    let mut expected = vec![[text("期间"), text("分组")].into_iter().chain(FIGURES.iter().map(|f| text(f.label))).collect::<Vec<_>>()];
+    for row in &r.rows {
+        let mut cells = vec![text(&row.period), text(row.group.as_deref().unwrap_or("全部"))];
+        cells.extend(row.values().iter().map(|v| match v {
+            FigureValue::Count(n) => Data::Float(*n as f64),
+            FigureValue::Decimal(Some(x)) => Data::Float(x.to_string().parse().unwrap()),
+            FigureValue::Decimal(None) => Data::Empty,
+        }));
+        expected.push(cells);
+    }
+    // calamine may read a whole number as an integer; the value is what counts.
+    let number = |d: &Data| match d {
+        Data::Int(n) => Data::Float(*n as f64),
+        other => other.clone(),
+    };
+    let range = book.worksheet_range("统计").unwrap();
+    assert_eq!(range.start(), Some((0, 0)));
+    let got: Vec<Vec<Data>> = range.rows().map(|cells| cells.iter().map(number).collect()).collect();
+    assert_eq!(got, expected);
 }
 
 #[test]

@@ -1,5 +1,8 @@
-//! Import of projects, challenges and complaints from CSV (UTF-8 with/without BOM, GB18030) or
-//! XLSX, validated row by row before anything is written.
+//! Import of projects, challenges and complaints from CSV (UTF-8 with/without BOM, GB18030) or a
+//! spreadsheet (XLSX, XLS or ODS), validated row by row before anything is written.
+//!
+//! Each kind has its reader (`kinds`) over a shared sheet reader (`sheet`: header mapping,
+//! required and optional columns, typed fields, per-row rejections).
 //!
 //! [`parse_import`] never writes: it returns an [`ImportPlan`] with the valid records, every
 //! rejected row (file, 1-based row number with the header as row 1, id, reason in Chinese and
@@ -8,15 +11,18 @@
 //! when some are rejected is the caller's choice (`plan.rejected.is_empty()`).
 
 use super::checks::{check_challenge, check_complaint, ProcessFlag};
-use super::csv::{decode_text, parse_csv};
 use super::deadlines::Deadlines;
 use super::model::*;
-use super::table::{Cell, RawRow, RowError, Table};
-use super::xlsx::read_xlsx;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+mod kinds;
+mod sheet;
+
+use kinds::{ChallengeSheet, ComplaintSheet, ProjectSheet};
+use sheet::read_records;
 
 /// A file to import: its name (for reports) and its bytes.
 pub type NamedFile = (String, Vec<u8>);
@@ -88,7 +94,7 @@ pub enum FileKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RejectReason {
-    /// The file could not be read at all (encoding, damaged XLSX).
+    /// The file could not be read at all (encoding, damaged or oversized spreadsheet).
     UnreadableFile {
         /// Details.
         detail: String,
@@ -222,435 +228,63 @@ pub struct ImportPlan {
     pub flags: Vec<ProcessFlag>,
 }
 
-/// Column definitions: canonical name, accepted header aliases, required.
-struct Col {
-    name: &'static str,
-    aliases: &'static [&'static str],
-    required: bool,
-}
-
-const PROJECT_COLS: &[Col] = &[
-    Col { name: "project_no", aliases: &["项目编号"], required: true },
-    Col { name: "name", aliases: &["项目名称"], required: true },
-    Col { name: "purchaser", aliases: &["采购人", "采购单位"], required: true },
-    Col { name: "agency", aliases: &["采购代理机构", "代理机构"], required: true },
-    Col { name: "method", aliases: &["采购方式"], required: true },
-    Col { name: "budget_yuan", aliases: &["预算金额", "预算金额（元）", "预算金额(元)", "budget"], required: true },
-    Col { name: "publish_date", aliases: &["公告日期", "发布日期"], required: true },
-    Col { name: "contract_date", aliases: &["合同签订日期"], required: false },
-];
-
-const CHALLENGE_COLS: &[Col] = &[
-    Col { name: "id", aliases: &["质疑编号"], required: true },
-    Col { name: "project_no", aliases: &["项目编号"], required: true },
-    Col { name: "supplier", aliases: &["质疑供应商", "供应商"], required: true },
-    Col { name: "received_date", aliases: &["收到日期", "质疑日期", "收到质疑日期"], required: true },
-    Col { name: "category", aliases: &["问题类别", "类别"], required: true },
-    Col { name: "claim", aliases: &["质疑事项"], required: true },
-    Col { name: "reply_date", aliases: &["答复日期"], required: true },
-    Col { name: "outcome", aliases: &["质疑结果", "处理结果"], required: true },
-    Col { name: "target", aliases: &["质疑对象"], required: false },
-    Col { name: "known_date", aliases: &["知道或应知日期", "知道日期"], required: false },
-    Col { name: "corrective_action", aliases: &["纠正措施"], required: false },
-];
-
-const COMPLAINT_COLS: &[Col] = &[
-    Col { name: "id", aliases: &["投诉编号"], required: true },
-    Col { name: "challenge_id", aliases: &["质疑编号"], required: true },
-    Col { name: "filed_date", aliases: &["投诉日期", "收到投诉日期"], required: true },
-    Col { name: "decision_date", aliases: &["处理决定日期", "决定日期"], required: true },
-    Col { name: "outcome", aliases: &["投诉结果", "处理结果"], required: true },
-    Col { name: "accepted_date", aliases: &["受理日期"], required: false },
-    Col { name: "suspended_from", aliases: &["暂停开始日期"], required: false },
-    Col { name: "suspended_to", aliases: &["暂停结束日期", "恢复日期"], required: false },
-    Col { name: "category", aliases: &["投诉类别"], required: false },
-];
-
-fn norm_header(s: &str) -> String {
-    s.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '\u{3000}'], "")
-}
-
-/// A readable file: its table, whether its rows must match the header width (CSV), and the
-/// column index of each canonical column.
-struct Sheet {
-    file: String,
-    kind: FileKind,
-    table: Table,
-    strict_width: bool,
-    cols: HashMap<&'static str, usize>,
-}
-
-/// Reads a file (XLSX when it is a zip or named .xlsx, else CSV) and maps its header. On failure
-/// returns the whole-file rejections.
-fn open(kind: FileKind, file: &NamedFile, defs: &[Col]) -> Result<Sheet, Vec<RejectedRow>> {
-    let (name, bytes) = file;
-    let whole = |reason: RejectReason| RejectedRow {
-        file: name.clone(),
-        kind,
-        row: 0,
-        id: None,
-        message: reason.to_string(),
-        reason,
-    };
-    let is_xlsx = bytes.starts_with(b"PK\x03\x04") || name.to_ascii_lowercase().ends_with(".xlsx");
-    let (table, strict_width) = if is_xlsx {
-        match read_xlsx(bytes) {
-            Ok(t) => (t, false),
-            Err(e) => return Err(vec![whole(RejectReason::UnreadableFile { detail: e.to_string() })]),
-        }
-    } else {
-        match decode_text(bytes) {
-            Ok((text, _)) => (parse_csv(&text), true),
-            Err(e) => return Err(vec![whole(RejectReason::UnreadableFile { detail: e.to_string() })]),
-        }
-    };
-    let mut cols = HashMap::new();
-    for (i, h) in table.header.iter().enumerate() {
-        let h = norm_header(h);
-        if let Some(def) = defs.iter().find(|d| h == d.name || d.aliases.iter().any(|a| norm_header(a) == h)) {
-            cols.entry(def.name).or_insert(i);
-        }
-    }
-    let missing: Vec<RejectedRow> = defs
-        .iter()
-        .filter(|d| d.required && !cols.contains_key(d.name))
-        .map(|d| {
-            let reason = RejectReason::MissingColumn { column: d.name.to_string() };
-            RejectedRow { file: name.clone(), kind, row: 1, id: None, message: reason.to_string(), reason }
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(missing);
-    }
-    Ok(Sheet { file: name.clone(), kind, table, strict_width, cols })
-}
-
-/// One row being read: typed accessors that record the first field error.
-struct Row<'a> {
-    cells: &'a [Cell],
-    cols: &'a HashMap<&'static str, usize>,
-}
-
-type FieldResult<T> = Result<T, RejectReason>;
-
-fn field_err(column: &str, e: FieldError) -> RejectReason {
-    RejectReason::Field { column: column.to_string(), detail: e.to_string() }
-}
-
-impl<'a> Row<'a> {
-    fn cell(&self, col: &str) -> Option<&'a Cell> {
-        self.cols.get(col).and_then(|i| self.cells.get(*i))
-    }
-    fn text(&self, col: &str) -> &'a str {
-        self.cell(col).map_or("", |c| c.as_text())
-    }
-    fn parse<T>(&self, col: &str, f: impl FnOnce(&str) -> Result<T, FieldError>) -> FieldResult<T> {
-        f(self.text(col)).map_err(|e| field_err(col, e))
-    }
-    fn opt_text(&self, col: &str) -> FieldResult<Option<String>> {
-        self.parse(col, parse_text)
-    }
-    fn req_text(&self, col: &str) -> FieldResult<String> {
-        self.parse(col, parse_required_text)
-    }
-    fn date(&self, col: &str) -> FieldResult<NaiveDate> {
-        match self.cell(col) {
-            Some(Cell::Number(raw)) => excel_serial_to_date(raw).map_err(|e| field_err(col, e)),
-            _ => self.parse(col, parse_date),
-        }
-    }
-    fn opt_date(&self, col: &str) -> FieldResult<Option<NaiveDate>> {
-        if self.text(col).trim().is_empty() {
-            Ok(None)
-        } else {
-            self.date(col).map(Some)
-        }
-    }
-    fn opt_vocab<T>(&self, col: &str, f: impl FnOnce(&str) -> Result<T, FieldError>) -> FieldResult<Option<T>> {
-        if self.text(col).trim().is_empty() {
-            Ok(None)
-        } else {
-            self.parse(col, f).map(Some)
-        }
-    }
-}
-
-/// Iterates the data rows of a sheet, rejecting broken rows and rows of the wrong width, and
-/// calls `f` with the readable ones.
-fn for_rows(sheet: &Sheet, rejected: &mut Vec<RejectedRow>, mut f: impl FnMut(usize, Row<'_>) -> Result<(), (Option<String>, RejectReason)>) {
-    let width = sheet.table.header.len();
-    for RawRow { row_no, cells } in &sheet.table.rows {
-        let mut reject = |id: Option<String>, reason: RejectReason| {
-            rejected.push(RejectedRow {
-                file: sheet.file.clone(),
-                kind: sheet.kind,
-                row: *row_no,
-                id,
-                message: reason.to_string(),
-                reason,
-            })
-        };
-        let cells = match cells {
-            Ok(c) => c,
-            Err(e) => {
-                let detail = match e {
-                    RowError::UnterminatedQuote | RowError::TextAfterQuote => e.to_string(),
-                };
-                reject(None, RejectReason::BrokenRow { detail });
-                continue;
-            }
-        };
-        let row = Row { cells, cols: &sheet.cols };
-        if sheet.strict_width && cells.len() != width {
-            // The first column is usually the id; show it to help find the row.
-            let id = cells.first().map(|c| c.as_text().trim().to_string()).filter(|s| !s.is_empty());
-            reject(id, RejectReason::ColumnCount { expected: width, found: cells.len() });
-            continue;
-        }
-        if let Err((id, reason)) = f(*row_no, row) {
-            reject(id, reason);
-        }
-    }
-}
-
 /// Validates an import without writing anything. See the module documentation.
 pub fn parse_import(files: ImportFiles, existing: &Known) -> ImportPlan {
     parse_import_with(files, existing, &Deadlines::default())
 }
 
 /// [`parse_import`] over a given calendar.
+///
+/// The files are read in reference order: projects, then challenges (which reference
+/// projects), then complaints (which reference challenges), each against the valid records of
+/// the files before it and the stored ones.
 pub fn parse_import_with(files: ImportFiles, existing: &Known, dl: &Deadlines<'_>) -> ImportPlan {
-    let mut plan = ImportPlan::default();
+    let mut rejected = Vec::new();
+    let projects = read_records(&ProjectSheet { existing }, files.projects.as_ref(), &mut rejected);
+    let projects_by_no: HashMap<ProjectNo, &Project> = projects.records.iter().map(|p| (p.project_no.clone(), p)).collect();
 
-    // ---- projects ----
-    let mut project_rows: HashMap<ProjectNo, usize> = HashMap::new();
-    let mut rejected_projects: HashMap<String, usize> = HashMap::new();
-    if let Some(file) = &files.projects {
-        match open(FileKind::Projects, file, PROJECT_COLS) {
-            Err(r) => plan.rejected.extend(r),
-            Ok(sheet) => {
-                let mut out = Vec::new();
-                for_rows(&sheet, &mut plan.rejected, |row_no, r| {
-                    let raw_id = r.text("project_no").trim().to_string();
-                    let res = (|| -> FieldResult<Project> {
-                        let project_no = r.parse("project_no", ProjectNo::parse)?;
-                        if let Some(first) = project_rows.get(&project_no) {
-                            return Err(RejectReason::DuplicateId { first_row: *first });
-                        }
-                        if existing.projects.contains_key(&project_no) {
-                            return Err(RejectReason::AlreadyExists);
-                        }
-                        Ok(Project {
-                            name: r.req_text("name")?,
-                            purchaser: r.req_text("purchaser")?,
-                            agency: r.opt_text("agency")?,
-                            method: r.parse("method", parse_method)?,
-                            budget: r.parse("budget_yuan", parse_budget)?,
-                            publish_date: r.date("publish_date")?,
-                            contract_date: r.opt_date("contract_date")?,
-                            project_no,
-                        })
-                    })();
-                    match res {
-                        Ok(p) => {
-                            project_rows.insert(p.project_no.clone(), row_no);
-                            out.push(p);
-                            Ok(())
-                        }
-                        Err(reason) => {
-                            if !raw_id.is_empty() && !matches!(reason, RejectReason::DuplicateId { .. } | RejectReason::AlreadyExists) {
-                                rejected_projects.entry(raw_id.clone()).or_insert(row_no);
-                            }
-                            Err((Some(raw_id).filter(|s| !s.is_empty()), reason))
-                        }
-                    }
-                });
-                plan.projects = out;
-            }
-        }
-    }
-    let projects_by_no: HashMap<ProjectNo, Project> = plan.projects.iter().map(|p| (p.project_no.clone(), p.clone())).collect();
+    let challenge_sheet = ChallengeSheet { existing, projects: &projects_by_no, rejected_projects: &projects.rejected_ids };
+    let challenges = read_records(&challenge_sheet, files.challenges.as_ref(), &mut rejected);
+    let challenges_by_id: HashMap<ChallengeId, &Challenge> = challenges.records.iter().map(|c| (c.id.clone(), c)).collect();
 
-    // ---- challenges ----
-    let mut challenge_rows: HashMap<ChallengeId, usize> = HashMap::new();
-    let mut rejected_challenges: HashMap<String, usize> = HashMap::new();
-    if let Some(file) = &files.challenges {
-        match open(FileKind::Challenges, file, CHALLENGE_COLS) {
-            Err(r) => plan.rejected.extend(r),
-            Ok(sheet) => {
-                let mut out = Vec::new();
-                for_rows(&sheet, &mut plan.rejected, |row_no, r| {
-                    let raw_id = r.text("id").trim().to_string();
-                    let res = (|| -> FieldResult<Challenge> {
-                        let id = r.parse("id", ChallengeId::parse)?;
-                        if let Some(first) = challenge_rows.get(&id) {
-                            return Err(RejectReason::DuplicateId { first_row: *first });
-                        }
-                        if existing.challenges.contains_key(&id) {
-                            return Err(RejectReason::AlreadyExists);
-                        }
-                        let project_no = r.parse("project_no", ProjectNo::parse)?;
-                        if !projects_by_no.contains_key(&project_no) && !existing.projects.contains_key(&project_no) {
-                            return Err(match rejected_projects.get(project_no.as_str()) {
-                                Some(row) => RejectReason::ReferenceRejected { id: project_no.to_string(), row: *row },
-                                None => RejectReason::UnknownProject { project_no: project_no.to_string() },
-                            });
-                        }
-                        let c = Challenge {
-                            id,
-                            project_no,
-                            supplier: r.req_text("supplier")?,
-                            received_date: r.date("received_date")?,
-                            target: r.opt_vocab("target", ChallengeTarget::parse)?,
-                            known_date: r.opt_date("known_date")?,
-                            claim: r.req_text("claim")?,
-                            category: r.parse("category", parse_category)?,
-                            reply_date: r.opt_date("reply_date")?,
-                            outcome: r.parse("outcome", ChallengeOutcome::parse)?,
-                            corrective_action: r.opt_text("corrective_action")?,
-                        };
-                        if let Some(reply) = c.reply_date {
-                            if reply < c.received_date {
-                                return Err(RejectReason::ReplyBeforeReceipt { received: c.received_date, reply });
-                            }
-                        }
-                        if let Some(k) = c.known_date {
-                            if k > c.received_date {
-                                return Err(RejectReason::DateOrder {
-                                    detail: format!("知道权益受损日期{k}晚于收到质疑日期{} / known date after receipt", c.received_date),
-                                });
-                            }
-                        }
-                        Ok(c)
-                    })();
-                    match res {
-                        Ok(c) => {
-                            challenge_rows.insert(c.id.clone(), row_no);
-                            out.push(c);
-                            Ok(())
-                        }
-                        Err(reason) => {
-                            if !raw_id.is_empty() && !matches!(reason, RejectReason::DuplicateId { .. } | RejectReason::AlreadyExists) {
-                                rejected_challenges.entry(raw_id.clone()).or_insert(row_no);
-                            }
-                            Err((Some(raw_id).filter(|s| !s.is_empty()), reason))
-                        }
-                    }
-                });
-                plan.challenges = out;
-            }
-        }
-    }
-    let challenges_by_id: HashMap<ChallengeId, &Challenge> = plan.challenges.iter().map(|c| (c.id.clone(), c)).collect();
+    let complaint_sheet = ComplaintSheet { existing, challenges: &challenges_by_id, rejected_challenges: &challenges.rejected_ids };
+    let complaints = read_records(&complaint_sheet, files.complaints.as_ref(), &mut rejected);
 
-    // ---- complaints ----
-    if let Some(file) = &files.complaints {
-        match open(FileKind::Complaints, file, COMPLAINT_COLS) {
-            Err(r) => plan.rejected.extend(r),
-            Ok(sheet) => {
-                let mut seen: HashMap<ComplaintId, usize> = HashMap::new();
-                let mut out = Vec::new();
-                for_rows(&sheet, &mut plan.rejected, |row_no, r| {
-                    let raw_id = r.text("id").trim().to_string();
-                    let res = (|| -> FieldResult<Complaint> {
-                        let id = r.parse("id", ComplaintId::parse)?;
-                        if let Some(first) = seen.get(&id) {
-                            return Err(RejectReason::DuplicateId { first_row: *first });
-                        }
-                        if existing.complaints.contains(&id) {
-                            return Err(RejectReason::AlreadyExists);
-                        }
-                        // 94号令 第十九条(一): a complaint requires a prior challenge.
-                        let challenge_id = r.parse("challenge_id", ChallengeId::parse)?;
-                        let challenge: Option<&Challenge> = match challenges_by_id.get(&challenge_id) {
-                            Some(c) => Some(*c),
-                            None => match existing.challenges.get(&challenge_id) {
-                                Some(details) => details.as_ref(),
-                                None => {
-                                    return Err(match rejected_challenges.get(challenge_id.as_str()) {
-                                        Some(row) => RejectReason::ReferenceRejected { id: challenge_id.to_string(), row: *row },
-                                        None => RejectReason::UnknownChallenge { challenge_id: challenge_id.to_string() },
-                                    })
-                                }
-                            },
-                        };
-                        let filed_date = r.date("filed_date")?;
-                        let suspended_from = r.opt_date("suspended_from")?;
-                        let suspended_to = r.opt_date("suspended_to")?;
-                        let k = Complaint {
-                            id,
-                            challenge_id,
-                            filed_date,
-                            accepted_date: r.opt_date("accepted_date")?,
-                            suspension: match (suspended_from, suspended_to) {
-                                (Some(from), to) => Some(Suspension { from, to }),
-                                (None, None) => None,
-                                (None, Some(_)) => {
-                                    return Err(field_err("suspended_from", FieldError::Empty));
-                                }
-                            },
-                            decision_date: r.opt_date("decision_date")?,
-                            outcome: r.parse("outcome", ComplaintOutcome::parse)?,
-                            category: r.opt_vocab("category", parse_category)?,
-                        };
-                        let order = |zh: String, en: &str| Err(RejectReason::DateOrder { detail: format!("{zh} / {en}") });
-                        if let Some(c) = challenge {
-                            if k.filed_date < c.received_date {
-                                return order(
-                                    format!("投诉日期{}早于质疑收到日期{}", k.filed_date, c.received_date),
-                                    "complaint filed before the challenge was received",
-                                );
-                            }
-                        }
-                        if let Some(a) = k.accepted_date {
-                            if a < k.filed_date {
-                                return order(format!("受理日期{a}早于投诉日期{}", k.filed_date), "accepted before filing");
-                            }
-                        }
-                        if let Some(dd) = k.decision_date {
-                            if dd < k.filed_date {
-                                return order(format!("处理决定日期{dd}早于投诉日期{}", k.filed_date), "decision before filing");
-                            }
-                        }
-                        if let Some(Suspension { from, to: Some(to) }) = k.suspension {
-                            if to < from {
-                                return order(format!("暂停结束日期{to}早于开始日期{from}"), "suspension ends before it starts");
-                            }
-                        }
-                        Ok(k)
-                    })();
-                    match res {
-                        Ok(k) => {
-                            seen.insert(k.id.clone(), row_no);
-                            out.push(k);
-                            Ok(())
-                        }
-                        Err(reason) => Err((Some(raw_id).filter(|s| !s.is_empty()), reason)),
-                    }
-                });
-                plan.complaints = out;
-            }
-        }
-    }
+    let flags = process_flags(dl, existing, &projects_by_no, &challenges_by_id, &challenges.records, &complaints.records);
+    ImportPlan { projects: projects.records, challenges: challenges.records, complaints: complaints.records, rejected, flags }
+}
 
-    // ---- process flags on the valid rows ----
-    for c in &plan.challenges {
+/// The process flags of the valid rows: each challenge against its project, each complaint
+/// against its challenge (from this import or stored).
+fn process_flags(
+    dl: &Deadlines<'_>,
+    existing: &Known,
+    projects_by_no: &HashMap<ProjectNo, &Project>,
+    challenges_by_id: &HashMap<ChallengeId, &Challenge>,
+    challenges: &[Challenge],
+    complaints: &[Complaint],
+) -> Vec<ProcessFlag> {
+    let mut flags = Vec::new();
+    for c in challenges {
         let project = projects_by_no
             .get(&c.project_no)
+            .copied()
             .or_else(|| existing.projects.get(&c.project_no).and_then(|p| p.as_ref()));
-        plan.flags.extend(check_challenge(dl, c, project));
+        flags.extend(check_challenge(dl, c, project));
     }
-    for k in &plan.complaints {
-        match challenges_by_id.get(&k.challenge_id).copied().or_else(|| {
-            existing.challenges.get(&k.challenge_id).and_then(|c| c.as_ref())
-        }) {
-            Some(c) => plan.flags.extend(check_complaint(dl, k, Some(c))),
+    for k in complaints {
+        let challenge = challenges_by_id
+            .get(&k.challenge_id)
+            .copied()
+            .or_else(|| existing.challenges.get(&k.challenge_id).and_then(|c| c.as_ref()));
+        match challenge {
+            Some(c) => flags.extend(check_complaint(dl, k, Some(c))),
             // Known by id only: the prior challenge exists, its dates are unknown; keep only
             // the checks that need no challenge.
-            None => plan.flags.extend(check_complaint(dl, k, None).into_iter().filter(|f| f.check != "PR05" && f.check != "PR06")),
+            None => flags.extend(check_complaint(dl, k, None).into_iter().filter(|f| f.check != "PR05" && f.check != "PR06")),
         }
     }
-    plan
+    flags
 }
 
 #[cfg(test)]
@@ -815,6 +449,85 @@ Q11,P1,乙,1/10/2025,region,c,,\n"
         assert_eq!(plan.projects[1].agency, None);
         assert_eq!(plan.rejected.len(), 1);
         assert_eq!((plan.rejected[0].row, plan.rejected[0].id.as_deref()), (4, Some("P3")));
+    }
+
+    /// The projects register header in Chinese, as offices write it.
+    const ZH_HEAD: [&str; 7] = ["项目编号", "项目名称", "采购人", "采购代理机构", "采购方式", "预算金额（元）", "公告日期"];
+
+    #[test]
+    fn ods_register_imports() {
+        use crate::core::records::xlsx::tests::books::{date, empty, float, ods, row, text};
+        let rows = [
+            row(&ZH_HEAD.map(text)),
+            row(&[text("OD-1"), text("设备"), text("某局"), text("甲代理"), text("公开招标"), float("1200000.5"), date("2025-01-06"), empty(1017)]),
+            row(&[text("OD-2"), text("服务"), text("某局"), empty(1), text("询价"), float("50000"), text("2025年2月3日")]),
+            row(&[text("OD-3"), text("服务"), text("某局"), empty(1), text("询价"), text("五万"), date("2025-02-03")]),
+        ]
+        .concat();
+        let f = ImportFiles { projects: Some(("项目.ods".into(), ods(&rows))), ..Default::default() };
+        let plan = parse_import(f, &Known::new());
+        let got: Vec<_> = plan.projects.iter().map(|p| (p.project_no.as_str(), p.agency.as_deref(), p.budget, p.publish_date)).collect();
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        assert_eq!(got, vec![("OD-1", Some("甲代理"), Fen(120_000_050), d(1, 6)), ("OD-2", None, Fen(5_000_000), d(2, 3))]);
+        assert_eq!(reasons(&plan).len(), 1);
+        let (kind, row, id, reason) = reasons(&plan)[0];
+        assert_eq!((kind, row, id), (FileKind::Projects, 4, Some("OD-3")));
+        assert!(matches!(reason, RejectReason::Field { column, .. } if column == "budget_yuan"));
+    }
+
+    #[test]
+    fn xls_register_imports() {
+        use crate::core::records::xlsx::tests::books::XLS_PROJECTS;
+        // Told by its bytes, whatever its name.
+        for name in ["项目.xls", "项目.csv"] {
+            let f = ImportFiles { projects: Some((name.into(), XLS_PROJECTS.to_vec())), ..Default::default() };
+            let plan = parse_import(f, &Known::new());
+            let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day);
+            let got: Vec<_> = plan
+                .projects
+                .iter()
+                .map(|p| (p.project_no.as_str(), p.agency.as_deref(), p.method, p.budget, Some(p.publish_date), p.contract_date))
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    ("XLS-01", Some("甲代理"), Method::OpenTender, Fen(120_000_050), d(1, 6), None),
+                    ("XLS-02", None, Method::Consultation, Fen(35_000_000), d(3, 3), d(4, 1)),
+                ]
+            );
+            assert_eq!(plan.rejected.iter().map(|r| (r.row, r.id.as_deref())).collect::<Vec<_>>(), vec![(4, Some("XLS-03"))]);
+        }
+    }
+
+    #[test]
+    fn damaged_spreadsheets_are_unreadable_files() {
+        use crate::core::records::xlsx::tests::books::{ods, row, text, XLS_PROJECTS};
+        let ods = ods(&row(&ZH_HEAD.map(text)));
+        let xlsx = write_xlsx("p", &[ZH_HEAD.map(|h| OutCell::Text(h.into())).to_vec()]).unwrap();
+        let cases: [(&str, &[u8]); 5] = [
+            ("p.xls", &XLS_PROJECTS[..XLS_PROJECTS.len() / 2]),
+            ("p.ods", &ods[..ods.len() / 2]),
+            ("p.xlsx", &xlsx[..xlsx.len() - 30]),
+            // Named as a spreadsheet, but not one: reported as such, not read as CSV.
+            ("p.ods", b"project_no,name\n"),
+            ("p.XLS", b"<html><table></table></html>"),
+        ];
+        for (name, bytes) in cases {
+            let f = ImportFiles { projects: Some((name.into(), bytes.to_vec())), ..Default::default() };
+            let plan = parse_import(f, &Known::new());
+            assert!(plan.projects.is_empty());
+            assert_eq!(plan.rejected.len(), 1, "{name}: {:?}", plan.rejected);
+            let r = &plan.rejected[0];
+            assert_eq!(r.row, 0);
+            let RejectReason::UnreadableFile { detail } = &r.reason else { panic!("{name}: {:?}", r.reason) };
+            assert!(detail.contains(" / "), "{name}: {detail}");
+        }
+        // The cause follows the message, once.
+        let f = ImportFiles { projects: Some(("p.xlsx".into(), xlsx[..xlsx.len() - 30].to_vec())), ..Default::default() };
+        let RejectReason::UnreadableFile { detail } = &parse_import(f, &Known::new()).rejected[0].reason else { unreachable!() };
+        let (message, cause) = detail.split_once(": ").unwrap();
+        assert_eq!(message, "不是有效的XLSX文件 / not a valid XLSX file");
+        assert!(!cause.is_empty() && !cause.contains(message), "{detail}");
     }
 
     #[test]

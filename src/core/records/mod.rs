@@ -5,7 +5,8 @@
 //! and call these functions.
 //!
 //! - [`model`]: parsed record types and vocabularies.
-//! - [`csv`], [`xlsx`], `table`: reading (and writing) tabular files.
+//! - [`csv`], [`xlsx`], `table`: reading (and writing) tabular files; [`xlsx`] reads XLSX, XLS
+//!   and ODS workbooks (calamine) and writes XLSX (rust_xlsxwriter).
 //! - [`import`]: validating an import ([`parse_import`]) without writing.
 //! - [`deadlines`]: working-day periods and the overdue list.
 //! - [`checks`]: process checks PR01–PR08, PR11 producing [`ProcessFlag`]s.

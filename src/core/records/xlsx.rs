@@ -1,445 +1,377 @@
-//! Minimal XLSX (Office Open XML spreadsheet) reading and writing with `zip` + `quick-xml`.
+//! Spreadsheet registers: reading XLSX, XLS and ODS with `calamine`, writing XLSX with
+//! `rust_xlsxwriter`.
 //!
-//! Reading takes the first worksheet of the workbook, resolves shared strings, inline strings and
-//! formula string results, and keeps numbers as their exact decimal text (date columns are Excel
-//! serials, converted by the importer). Every zip entry is read with a size cap so a zip bomb is
-//! refused rather than expanded. Writing produces one sheet with inline strings and numbers, plus
-//! a date style, which Excel, WPS and LibreOffice open.
+//! Reading takes the first worksheet of the workbook as a [`Table`]. The format is told by the
+//! bytes, not the file name: a zip is XLSX unless its `mimetype` entry says ODS, an OLE compound
+//! file is XLS. Cells become [`Cell`]s:
+//! - text, booleans (`TRUE`/`FALSE`) and error values (`#N/A`) as text;
+//! - numbers as the shortest decimal text that reads back as the same number (calamine reads
+//!   them as `f64`; `1200000.5` stays `1200000.5`, `45476` stays `45476`), so an unformatted date
+//!   serial is still a serial the importer converts;
+//! - date-formatted cells (and ODS dates) as ISO dates, `2024-07-03` (with ` hh:mm:ss` when the
+//!   cell has a time of day), which the importer's date parser reads.
+//!
+//! Hostile workbooks are refused before they are expanded: see the `bounds` module for the
+//! limits. Writing produces one sheet with strings, numbers and dates, which Excel, WPS and
+//! LibreOffice open.
+
+mod bounds;
 
 use super::table::{Cell, RawRow, Table};
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::reader::Reader;
+use bounds::{TableBudget, MAX_COLUMNS};
+use calamine::{Data, ExcelDateTime, Reader, Sheet, SheetType};
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read, Write};
+use std::fmt;
+use std::io::Cursor;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Upper bound on the decompressed size of one XML part.
-const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
-/// Upper bound on the column index (XFD = 16384 in Excel).
-const MAX_COLUMNS: usize = 16_384;
+pub use bounds::{MAX_CELLS, MAX_PART_BYTES, MAX_TEXT_BYTES};
 
-/// Why a workbook could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// The spreadsheet formats that are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetFormat {
+    /// Office Open XML workbook (Excel 2007 and later, WPS).
+    Xlsx,
+    /// Excel 97–2003 binary workbook.
+    Xls,
+    /// OpenDocument spreadsheet (LibreOffice, WPS).
+    Ods,
+}
+
+impl fmt::Display for SheetFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SheetFormat::Xlsx => "XLSX",
+            SheetFormat::Xls => "XLS",
+            SheetFormat::Ods => "ODS",
+        })
+    }
+}
+
+/// Why a workbook could not be read or written.
+///
+/// Variants with a source do not repeat its text: print the chain to see the cause.
+#[derive(Debug, thiserror::Error)]
 pub enum XlsxError {
+    /// The bytes are neither a zip (XLSX, ODS) nor an OLE compound file (XLS).
+    #[error("不是有效的XLSX、XLS或ODS文件 / not a valid XLSX, XLS or ODS file")]
+    NotASpreadsheet,
     /// Not a zip archive, or a damaged one.
-    #[error("不是有效的XLSX文件 / not a valid XLSX file: {0}")]
-    Zip(String),
-    /// A required part is missing.
-    #[error("XLSX缺少部件 {0} / XLSX part {0} is missing")]
-    MissingPart(String),
-    /// A part is larger than the cap.
-    #[error("XLSX部件 {0} 过大 / XLSX part {0} is too large")]
-    TooLarge(String),
-    /// Malformed XML.
-    #[error("XLSX部件 {part} 的XML格式错误 / malformed XML in {part}: {reason}")]
-    Xml { part: String, reason: String },
+    #[error("不是有效的XLSX文件 / not a valid XLSX file")]
+    Zip(#[source] zip::result::ZipError),
+    /// Not an OLE compound file, or a damaged one.
+    #[error("不是有效的XLS文件 / not a valid XLS file")]
+    Cfb(#[source] std::io::Error),
+    /// The container is sound but the workbook inside could not be parsed.
+    #[error("{format}文件已损坏或无法解析 / the {format} file is damaged or cannot be parsed")]
+    Read {
+        /// The format it was read as.
+        format: SheetFormat,
+        /// calamine's error.
+        #[source]
+        source: calamine::Error,
+    },
+    /// The reader failed on the workbook's content (a malformed record it did not expect).
+    #[error("{0}文件已损坏，无法读取 / the {0} file is damaged and cannot be read")]
+    Damaged(SheetFormat),
+    /// The workbook has no worksheet.
+    #[error("{0}文件中没有工作表 / the {0} file has no worksheet")]
+    NoSheet(SheetFormat),
+    /// A part of the file (zip entry, XLS stream) is larger than the cap.
+    #[error("文件部件 {part} 过大（上限{max}字节）/ part {part} is larger than {max} bytes")]
+    TooLarge {
+        /// The part's name.
+        part: String,
+        /// The cap in bytes.
+        max: u64,
+    },
+    /// The sheet would hold more cells than [`MAX_CELLS`].
+    #[error("工作表过大：超过{max}个单元格 / the sheet is too large: more than {max} cells")]
+    TooManyCells {
+        /// The cap.
+        max: usize,
+    },
+    /// The sheet would hold more text than [`MAX_TEXT_BYTES`].
+    #[error("工作表文字过多：超过{max}字节 / the sheet holds too much text: more than {max} bytes")]
+    TooMuchText {
+        /// The cap in bytes.
+        max: usize,
+    },
+    /// A cell to write as a number is not a number.
+    #[error("“{0}”不是数字，无法写入XLSX / '{0}' is not a number and cannot be written to XLSX")]
+    NotANumber(String),
+    /// The workbook could not be written.
+    #[error("无法生成XLSX文件 / cannot write the XLSX file")]
+    Write(#[source] rust_xlsxwriter::XlsxError),
 }
 
-fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<String>, XlsxError> {
-    let file = match zip.by_name(name) {
-        Ok(f) => f,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(XlsxError::Zip(e.to_string())),
-    };
-    let mut buf = Vec::new();
-    file.take(MAX_PART_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| XlsxError::Zip(e.to_string()))?;
-    if buf.len() as u64 > MAX_PART_BYTES {
-        return Err(XlsxError::TooLarge(name.to_string()));
-    }
-    String::from_utf8(buf)
-        .map(Some)
-        .map_err(|_| XlsxError::Xml { part: name.to_string(), reason: "not UTF-8".into() })
+/// Whether the bytes begin as a workbook does: a zip (XLSX, ODS) or an OLE compound file (XLS).
+/// Says nothing of whether the workbook is readable.
+pub fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(bounds::ZIP_MAGIC) || bytes.starts_with(bounds::CFB_MAGIC)
 }
 
-fn attr(e: &BytesStart, key: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.as_ref() == key)
-        .map(|a| unescape_min(&a.value))
-}
-
-/// Resolves the five predefined entities and character references in attribute values.
-fn unescape_min(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        match after.find(';') {
-            Some(j) => {
-                out.push_str(&entity(&after[..j]).unwrap_or_else(|| format!("&{};", &after[..j])));
-                rest = &after[j + 1..];
-            }
-            None => {
-                out.push_str(&rest[i..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn entity(name: &str) -> Option<String> {
-    Some(match name {
-        "lt" => "<".into(),
-        "gt" => ">".into(),
-        "amp" => "&".into(),
-        "apos" => "'".into(),
-        "quot" => "\"".into(),
-        _ => {
-            let num = name.strip_prefix('#')?;
-            let code = match num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => num.parse().ok()?,
-            };
-            char::from_u32(code)?.to_string()
-        }
-    })
-}
-
-fn xml_err(part: &str, e: impl std::fmt::Display) -> XlsxError {
-    XlsxError::Xml { part: part.to_string(), reason: e.to_string() }
-}
-
-/// Collects the text of every `<si>` in sharedStrings.xml (plain `<t>` or rich-text runs; phonetic
-/// `<rPh>` runs are skipped).
-fn shared_strings(xml: &str) -> Result<Vec<String>, XlsxError> {
-    let part = "xl/sharedStrings.xml";
-    let mut r = Reader::from_str(xml);
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let (mut in_si, mut in_t, mut in_rph) = (false, false, false);
-    loop {
-        match r.read_event().map_err(|e| xml_err(part, e))? {
-            Event::Start(e) => match e.local_name().as_ref() {
-                "si" => {
-                    in_si = true;
-                    cur.clear();
-                }
-                "t" => in_t = in_si && !in_rph,
-                "rPh" => in_rph = true,
-                _ => {}
-            },
-            Event::Empty(e) if e.local_name().as_ref() == "si" => out.push(String::new()),
-            Event::End(e) => match e.local_name().as_ref() {
-                "si" => {
-                    in_si = false;
-                    out.push(std::mem::take(&mut cur));
-                }
-                "t" => in_t = false,
-                "rPh" => in_rph = false,
-                _ => {}
-            },
-            Event::Text(t) if in_t => cur.push_str(&t.xml10_content()),
-            Event::CData(t) if in_t => cur.push_str(t.as_ref()),
-            Event::GeneralRef(g) if in_t => {
-                if let Some(s) = entity(&g) {
-                    cur.push_str(&s);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
-/// Finds the path of the first worksheet: workbook.xml's first `<sheet r:id>` resolved through
-/// workbook.xml.rels; falls back to `xl/worksheets/sheet1.xml`.
-fn first_sheet_path(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<String, XlsxError> {
-    let fallback = "xl/worksheets/sheet1.xml".to_string();
-    let Some(wb) = read_part(zip, "xl/workbook.xml")? else { return Ok(fallback) };
-    let mut rid = None;
-    let mut r = Reader::from_str(&wb);
-    loop {
-        match r.read_event().map_err(|e| xml_err("xl/workbook.xml", e))? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
-                rid = attr(&e, "r:id");
-                break;
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    let Some(rid) = rid else { return Ok(fallback) };
-    let Some(rels) = read_part(zip, "xl/_rels/workbook.xml.rels")? else { return Ok(fallback) };
-    let mut r = Reader::from_str(&rels);
-    loop {
-        match r.read_event().map_err(|e| xml_err("xl/_rels/workbook.xml.rels", e))? {
-            Event::Start(e) | Event::Empty(e)
-                if e.local_name().as_ref() == "Relationship" && attr(&e, "Id").as_deref() == Some(rid.as_str()) =>
-            {
-                let target = attr(&e, "Target").unwrap_or_default();
-                let path = match target.strip_prefix('/') {
-                    Some(abs) => abs.to_string(),
-                    None => format!("xl/{target}"),
-                };
-                return Ok(path);
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    Ok(fallback)
-}
-
-/// Column index (0-based) from a cell reference such as `AB12`.
-fn column_of(r: &str) -> Option<usize> {
-    let mut col: usize = 0;
-    let mut any = false;
-    for b in r.bytes() {
-        if b.is_ascii_uppercase() {
-            col = col.checked_mul(26)?.checked_add(usize::from(b - b'A') + 1)?;
-            any = true;
-        } else {
-            break;
-        }
-    }
-    if !any || col > MAX_COLUMNS {
-        return None;
-    }
-    Some(col - 1)
-}
-
-/// Reads the first worksheet as a [`Table`]: sheet row 1 is the header, later rows keep their
-/// sheet row numbers; rows with no non-empty cell are skipped.
+/// Reads the first worksheet of an XLSX, XLS or ODS workbook as a [`Table`]: its first row with
+/// a non-empty cell is the header, later rows keep their sheet row numbers (1-based); rows with
+/// no non-empty cell are skipped. Column positions are kept (column A is index 0).
 pub fn read_xlsx(bytes: &[u8]) -> Result<Table, XlsxError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| XlsxError::Zip(e.to_string()))?;
-    let strings = match read_part(&mut zip, "xl/sharedStrings.xml")? {
-        Some(xml) => shared_strings(&xml)?,
-        None => Vec::new(),
-    };
-    let sheet_path = first_sheet_path(&mut zip)?;
-    let sheet = read_part(&mut zip, &sheet_path)?.ok_or_else(|| XlsxError::MissingPart(sheet_path.clone()))?;
-    let part = sheet_path.as_str();
+    let format = bounds::check(bytes)?;
+    // calamine is fuzzed but not free of index panics on malformed records; a damaged upload
+    // must be refused, not take the request (or the CLI) down with it.
+    let cells = catch_unwind(AssertUnwindSafe(|| read_cells(format, bytes))).map_err(|_| XlsxError::Damaged(format))??;
+    Ok(cells.into_table())
+}
 
-    // Sheet rows: row number -> column -> cell.
-    let mut rows: BTreeMap<usize, BTreeMap<usize, Cell>> = BTreeMap::new();
-    let mut r = Reader::from_str(&sheet);
-    let mut row_no: usize = 0;
-    let mut col: usize = 0;
-    let mut cell_type = String::new();
-    let mut value = String::new();
-    let (mut in_cell, mut in_v, mut in_t, mut in_rph) = (false, false, false, false);
-    loop {
-        match r.read_event().map_err(|e| xml_err(part, e))? {
-            Event::Start(e) => match e.local_name().as_ref() {
-                "row" => {
-                    row_no = attr(&e, "r").and_then(|v| v.parse().ok()).unwrap_or(row_no + 1);
-                    col = 0;
-                }
-                "c" => {
-                    in_cell = true;
-                    if let Some(c) = attr(&e, "r").and_then(|v| column_of(&v)) {
-                        col = c;
-                    }
-                    cell_type = attr(&e, "t").unwrap_or_default();
-                    value.clear();
-                }
-                "v" if in_cell => in_v = true,
-                "t" if in_cell => in_t = !in_rph,
-                "rPh" => in_rph = true,
-                _ => {}
-            },
-            Event::Empty(e) => match e.local_name().as_ref() {
-                "row" => {
-                    row_no = attr(&e, "r").and_then(|v| v.parse().ok()).unwrap_or(row_no + 1);
-                }
-                "c" => {
-                    if let Some(c) = attr(&e, "r").and_then(|v| column_of(&v)) {
-                        col = c;
-                    }
-                    col += 1;
-                }
-                _ => {}
-            },
-            Event::End(e) => match e.local_name().as_ref() {
-                "c" => {
-                    in_cell = false;
-                    let cell = match cell_type.as_str() {
-                        "s" => {
-                            let idx: Option<usize> = value.trim().parse().ok();
-                            Cell::Text(idx.and_then(|i| strings.get(i).cloned()).unwrap_or_default())
-                        }
-                        "inlineStr" | "str" | "e" => Cell::Text(std::mem::take(&mut value)),
-                        "b" => Cell::Text(if value.trim() == "1" { "TRUE".into() } else { "FALSE".into() }),
-                        _ => Cell::Number(value.trim().to_string()),
-                    };
-                    if !cell.as_text().is_empty() && col < MAX_COLUMNS {
-                        rows.entry(row_no).or_default().insert(col, cell);
-                    }
-                    col += 1;
-                }
-                "v" => in_v = false,
-                "t" => in_t = false,
-                "rPh" => in_rph = false,
-                _ => {}
-            },
-            Event::Text(t) if in_v || in_t => value.push_str(&t.xml10_content()),
-            Event::GeneralRef(g) if in_v || in_t => {
-                if let Some(s) = entity(&g) {
-                    value.push_str(&s);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+/// Reads the cells of the first worksheet in the given format.
+fn read_cells(format: SheetFormat, bytes: &[u8]) -> Result<SheetCells, XlsxError> {
+    let read = |source: calamine::Error| XlsxError::Read { format, source };
+    match format {
+        SheetFormat::Xlsx => read_xlsx_cells(bytes),
+        SheetFormat::Xls => {
+            let mut book = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| read(e.into()))?;
+            range_cells(format, &mut book)
+        }
+        SheetFormat::Ods => {
+            let mut book = calamine::Ods::new(Cursor::new(bytes)).map_err(|e| read(e.into()))?;
+            range_cells(format, &mut book)
         }
     }
+}
 
-    let to_vec = |m: &BTreeMap<usize, Cell>| -> Vec<Cell> {
-        let width = m.keys().next_back().map_or(0, |k| k + 1);
-        let mut v = vec![Cell::Text(String::new()); width];
-        for (k, c) in m {
-            v[*k] = c.clone();
+/// XLSX cells, streamed: calamine's cell reader never builds the dense range, so a sheet with
+/// two cells a million rows apart costs two cells.
+fn read_xlsx_cells(bytes: &[u8]) -> Result<SheetCells, XlsxError> {
+    let format = SheetFormat::Xlsx;
+    let read = |source: calamine::XlsxError| XlsxError::Read { format, source: source.into() };
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(read)?;
+    let name = first_worksheet(format, book.sheets_metadata())?;
+    let mut reader = book.worksheet_cells_reader(&name).map_err(read)?;
+    let mut cells = SheetCells::default();
+    while let Some(cell) = reader.next_cell().map_err(read)? {
+        let (row, col) = cell.get_position();
+        if let Some(value) = cell_of(Data::from(cell.get_value().clone())) {
+            cells.insert(row, col, value)?;
         }
-        v
+    }
+    Ok(cells)
+}
+
+/// XLS and ODS cells from calamine's range of the first worksheet (the dense range was bounded
+/// by [`bounds::check`] before the workbook was opened).
+fn range_cells<'a, R>(format: SheetFormat, book: &mut R) -> Result<SheetCells, XlsxError>
+where
+    R: Reader<Cursor<&'a [u8]>>,
+    R::Error: Into<calamine::Error>,
+{
+    let name = first_worksheet(format, book.sheets_metadata())?;
+    let range = book.worksheet_range(&name).map_err(|e| XlsxError::Read { format, source: e.into() })?;
+    let (top, left) = range.start().unwrap_or_default();
+    let mut cells = SheetCells::default();
+    for (row, col, value) in range.used_cells() {
+        if let Some(value) = cell_of(value.clone()) {
+            // used_cells counts from the range's corner; the table counts from A1.
+            let (row, col) = (offset(top, row), offset(left, col));
+            cells.insert(row, col, value)?;
+        }
+    }
+    Ok(cells)
+}
+
+/// `base + rel` for a position inside a range that calamine built, so it fits in `u32`.
+fn offset(base: u32, rel: usize) -> u32 {
+    base.saturating_add(u32::try_from(rel).unwrap_or(u32::MAX))
+}
+
+/// The name of the first worksheet (chart and macro sheets hold no register).
+fn first_worksheet(format: SheetFormat, sheets: &[Sheet]) -> Result<String, XlsxError> {
+    sheets
+        .iter()
+        .find(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .ok_or(XlsxError::NoSheet(format))
+}
+
+/// The table form of a cell value; `None` for an empty cell or empty text.
+fn cell_of(value: Data) -> Option<Cell> {
+    let cell = match value {
+        Data::Empty => return None,
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
+        Data::Int(n) => Cell::Number(n.to_string()),
+        Data::Float(x) => Cell::Number(number_text(x)),
+        Data::Bool(b) => Cell::Text(if b { "TRUE" } else { "FALSE" }.into()),
+        Data::Error(e) => Cell::Text(e.to_string()),
+        Data::DateTime(dt) => date_cell(&dt),
     };
-    let mut iter = rows.into_iter();
-    let header = match iter.next() {
-        Some((_, cells)) => to_vec(&cells).iter().map(|c| c.as_text().to_string()).collect(),
-        None => Vec::new(),
-    };
-    let rows = iter.map(|(row_no, cells)| RawRow { row_no, cells: Ok(to_vec(&cells)) }).collect();
-    Ok(Table { header, rows })
+    (!cell.as_text().is_empty()).then_some(cell)
+}
+
+/// The shortest decimal text of a number that parses back to the same `f64` (Rust's `Display`
+/// for floats never uses an exponent, which the amount parser would refuse).
+fn number_text(x: f64) -> String {
+    x.to_string()
+}
+
+/// A date-formatted cell as an ISO date (with the time when there is one). Durations and
+/// serials outside Excel's calendar (before 1900-01-01, after 9999-12-31, the non-existent
+/// 1900-02-29) stay numbers, so the importer judges them as it judges any serial.
+fn date_cell(dt: &ExcelDateTime) -> Cell {
+    let serial = dt.as_f64();
+    let raw = || Cell::Number(number_text(serial));
+    // Excel's calendar: serial 1 is 1900-01-01, 2958465 is 9999-12-31.
+    if !dt.is_datetime() || !(1.0..2_958_466.0).contains(&serial) {
+        return raw();
+    }
+    let (y, m, d, hh, mm, ss, _) = dt.to_ymd_hms_milli();
+    match chrono::NaiveDate::from_ymd_opt(y.into(), m.into(), d.into()) {
+        Some(date) if (hh, mm, ss) == (0, 0, 0) => Cell::Text(date.to_string()),
+        Some(date) => Cell::Text(format!("{date} {hh:02}:{mm:02}:{ss:02}")),
+        None => raw(),
+    }
+}
+
+/// The non-empty cells of a sheet by row and column, with the budget of the table they make.
+#[derive(Default)]
+struct SheetCells {
+    rows: BTreeMap<u32, BTreeMap<u32, Cell>>,
+    budget: TableBudget,
+}
+
+impl SheetCells {
+    /// Adds a cell. Cells past the last Excel column (XFD) are ignored, as Excel would not show
+    /// them; the table's size (padded rows) and text are charged to the budget.
+    fn insert(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), XlsxError> {
+        if col >= MAX_COLUMNS {
+            return Ok(());
+        }
+        let cells = self.rows.entry(row).or_default();
+        let width = cells.keys().next_back().map_or(0, |last| last + 1);
+        self.budget.charge_cells((col + 1).saturating_sub(width) as usize)?;
+        self.budget.charge_text(cell.as_text().len())?;
+        cells.insert(col, cell);
+        Ok(())
+    }
+
+    /// The table: the first row is the header, every row padded with empty text up to its last
+    /// non-empty cell.
+    fn into_table(self) -> Table {
+        let mut rows = self.rows.into_iter().map(|(row, cells)| (row as usize + 1, padded(cells)));
+        let header = match rows.next() {
+            Some((_, cells)) => cells.into_iter().map(|c| c.as_text().to_string()).collect(),
+            None => Vec::new(),
+        };
+        let rows = rows.map(|(row_no, cells)| RawRow { row_no, cells: Ok(cells) }).collect();
+        Table { header, rows }
+    }
+}
+
+/// The cells of a row in column order, gaps filled with empty text.
+fn padded(cells: BTreeMap<u32, Cell>) -> Vec<Cell> {
+    let width = cells.keys().next_back().map_or(0, |last| *last as usize + 1);
+    let mut out = vec![Cell::Text(String::new()); width];
+    for (col, cell) in cells {
+        out[col as usize] = cell;
+    }
+    out
 }
 
 /// One cell to write.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutCell {
-    /// A string (written inline).
+    /// A string.
     Text(String),
-    /// A number given as exact decimal text, e.g. `"-70.00"` or `"12"`.
+    /// A number given as exact decimal text, e.g. `"-70.00"` or `"12"`; shown with as many
+    /// decimals as the text has.
     Number(String),
-    /// A date, written as an Excel serial with a date format.
+    /// A date, written as an Excel date with a date format.
     Date(chrono::NaiveDate),
     /// Nothing.
     Empty,
 }
 
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '&' => o.push_str("&amp;"),
-            '"' => o.push_str("&quot;"),
-            // Control characters other than tab/newline are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-fn col_name(mut i: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
-
 /// Writes one worksheet named `sheet_name` with the given rows (the first is usually a header).
 pub fn write_xlsx(sheet_name: &str, rows: &[Vec<OutCell>]) -> Result<Vec<u8>, XlsxError> {
-    let mut sheet = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
-    );
-    for (ri, row) in rows.iter().enumerate() {
-        let rn = ri + 1;
-        sheet.push_str(&format!(r#"<row r="{rn}">"#));
-        for (ci, cell) in row.iter().enumerate() {
-            let r = format!("{}{rn}", col_name(ci));
-            match cell {
-                OutCell::Text(s) => sheet.push_str(&format!(
-                    r#"<c r="{r}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
-                    esc(s)
-                )),
-                OutCell::Number(n) => sheet.push_str(&format!(r#"<c r="{r}"><v>{}</v></c>"#, esc(n))),
-                OutCell::Date(d) => sheet.push_str(&format!(
-                    r#"<c r="{r}" s="1"><v>{}</v></c>"#,
-                    super::model::date_to_excel_serial(*d)
-                )),
-                OutCell::Empty => {}
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name).map_err(XlsxError::Write)?;
+    let mut formats = Formats::new();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            write_cell(sheet, (position(r)?, position(c)?), cell, &mut formats)?;
+        }
+    }
+    book.save_to_buffer().map_err(XlsxError::Write)
+}
+
+/// The number formats of a written sheet, made once each.
+struct Formats {
+    /// Built-in format 14, the locale's short date, as Excel itself formats a typed date.
+    date: rust_xlsxwriter::Format,
+    /// `0.00`-style formats by number of decimals.
+    decimals: BTreeMap<usize, rust_xlsxwriter::Format>,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Formats { date: rust_xlsxwriter::Format::new().set_num_format_index(14), decimals: BTreeMap::new() }
+    }
+
+    /// A format showing `n` decimals, e.g. `0.00`.
+    fn decimals(&mut self, n: usize) -> &rust_xlsxwriter::Format {
+        self.decimals
+            .entry(n)
+            .or_insert_with(|| rust_xlsxwriter::Format::new().set_num_format(format!("0.{}", "0".repeat(n))))
+    }
+}
+
+/// Writes one cell; a number keeps the decimals of its text on display (`-70.00`).
+fn write_cell(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    (r, c): (u32, u16),
+    cell: &OutCell,
+    formats: &mut Formats,
+) -> Result<(), XlsxError> {
+    match cell {
+        OutCell::Text(s) => sheet.write_string(r, c, s).map(drop),
+        OutCell::Number(text) => {
+            let value = parse_number(text)?;
+            match decimals(text) {
+                0 => sheet.write_number(r, c, value).map(drop),
+                n => sheet.write_number_with_format(r, c, value, formats.decimals(n)).map(drop),
             }
         }
-        sheet.push_str("</row>");
+        OutCell::Date(d) => sheet.write_datetime_with_format(r, c, excel_date(*d)?, &formats.date).map(drop),
+        OutCell::Empty => Ok(()),
     }
-    sheet.push_str("</sheetData></worksheet>");
+    .map_err(XlsxError::Write)
+}
 
-    let parts: [(&str, String); 6] = [
-        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.to_string()),
-        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
-        ("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{}" sheetId="1" r:id="rId1"/></sheets></workbook>"#, esc(sheet_name))),
-        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.to_string()),
-        ("xl/styles.xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>"#.to_string()),
-        ("xl/worksheets/sheet1.xml", sheet),
-    ];
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, body) in parts {
-        w.start_file(name, opts).map_err(|e| XlsxError::Zip(e.to_string()))?;
-        w.write_all(body.as_bytes()).map_err(|e| XlsxError::Zip(e.to_string()))?;
-    }
-    let cur = w.finish().map_err(|e| XlsxError::Zip(e.to_string()))?;
-    Ok(cur.into_inner())
+/// A row or column index as rust_xlsxwriter's index type; past its range, the writer's own
+/// row/column limit error.
+fn position<T: TryFrom<usize>>(i: usize) -> Result<T, XlsxError> {
+    T::try_from(i).map_err(|_| XlsxError::Write(rust_xlsxwriter::XlsxError::RowColumnLimitError))
+}
+
+/// The value of a number cell's text.
+fn parse_number(text: &str) -> Result<f64, XlsxError> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| XlsxError::NotANumber(text.to_string()))
+}
+
+/// Digits after the decimal point of a number's text (`"-70.00"` → 2).
+fn decimals(text: &str) -> usize {
+    text.trim().split_once('.').map_or(0, |(_, frac)| frac.bytes().take_while(u8::is_ascii_digit).count())
+}
+
+/// A calendar date as rust_xlsxwriter's date (Excel's calendar is years 1900–9999).
+fn excel_date(d: chrono::NaiveDate) -> Result<rust_xlsxwriter::ExcelDateTime, XlsxError> {
+    use chrono::Datelike;
+    let year = u16::try_from(d.year()).map_err(|_| XlsxError::Write(rust_xlsxwriter::XlsxError::DateTimeRangeError(d.to_string())))?;
+    // Month and day come from a valid date, so they fit.
+    rust_xlsxwriter::ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).map_err(XlsxError::Write)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn round_trip() {
-        let d = NaiveDate::from_ymd_opt(2024, 7, 3).unwrap();
-        let rows = vec![
-            vec![OutCell::Text("id".into()), OutCell::Text("date".into()), OutCell::Text("amount".into())],
-            vec![OutCell::Text("Q-1 <&>".into()), OutCell::Date(d), OutCell::Number("1200000.5".into())],
-            vec![],
-            vec![OutCell::Empty, OutCell::Text("第二行".into())],
-        ];
-        let bytes = write_xlsx("质疑", &rows).unwrap();
-        let t = read_xlsx(&bytes).unwrap();
-        assert_eq!(t.header, vec!["id", "date", "amount"]);
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.rows[0].row_no, 2);
-        assert_eq!(
-            t.rows[0].cells,
-            Ok(vec![Cell::Text("Q-1 <&>".into()), Cell::Number("45476".into()), Cell::Number("1200000.5".into())])
-        );
-        assert_eq!(t.rows[1].row_no, 4);
-        assert_eq!(t.rows[1].cells, Ok(vec![Cell::Text(String::new()), Cell::Text("第二行".into())]));
-    }
-
-    #[test]
-    fn shared_strings_and_rich_text() {
-        let xml = r#"<sst><si><t>项目编号</t></si><si><r><t>采购</t></r><r><t xml:space="preserve"> 人</t></r><rPh><t>x</t></rPh></si><si/></sst>"#;
-        assert_eq!(shared_strings(xml).unwrap(), vec!["项目编号", "采购 人", ""]);
-    }
-
-    #[test]
-    fn garbage_is_an_error_not_a_panic() {
-        assert!(matches!(read_xlsx(b"PK\x03\x04garbage"), Err(XlsxError::Zip(_))));
-        assert!(matches!(read_xlsx(b""), Err(XlsxError::Zip(_))));
-    }
-
-    #[test]
-    fn column_names() {
-        assert_eq!(column_of("A1"), Some(0));
-        assert_eq!(column_of("AB12"), Some(27));
-        assert_eq!(col_name(27), "AB");
-        assert_eq!(col_name(0), "A");
-        assert_eq!(column_of("1"), None);
-    }
-}
+pub(super) mod tests;
