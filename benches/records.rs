@@ -3,7 +3,7 @@
 //! `cargo bench --bench records` (harness = false).
 //!
 //! 1. Import of 500 projects + 1,000 challenges (+ ~100 complaints) from the canonical CSV
-//!    files (`records::synth::import_files`) through `Service::import_records(files, false)` on a
+//!    files (`synth::import_files`, bench data in `benches/support/synth.rs`) through `Service::import_records(files, false)` on a
 //!    fresh temporary SQLite data directory; three fresh directories, median. Goal: < 5 s.
 //! 2. Metrics over 100,000 challenges (5,000 projects, ~10,000 complaints, ~33,000 clause links)
 //!    computed in memory with `records::metrics`, monthly over 2024–2025, for each breakdown;
@@ -14,7 +14,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use fairtender::core::records::{self, synth, GroupBy, Granularity, MetricsInput, MetricsQuery};
+use fairtender::core::records::{self, GroupBy, Granularity, MetricsInput, MetricsQuery};
+
+#[path = "support/synth.rs"]
+mod synth;
 use fairtender::server::service::{Config, Service};
 
 fn ms(d: Duration) -> String {

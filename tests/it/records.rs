@@ -359,3 +359,29 @@ async fn migration_merges_register_projects_into_projects() {
     assert_eq!(challenges.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["Q-1"]);
     assert!(service.challenges_of(&Scope::All, r1.id).await.unwrap().0.is_empty());
 }
+
+#[path = "../../benches/support/synth.rs"]
+#[allow(dead_code)]
+mod synth;
+
+/// The benchmarks' synthetic registers import without a rejected row and measure consistently.
+#[test]
+fn synthetic_bench_data_imports_and_measures() {
+    use chrono::Datelike;
+    use fairtender::core::records::*;
+    let plan = parse_import(synth::import_files(50, 100, 7), &Known::new());
+    assert!(plan.rejected.is_empty(), "{:#?}", &plan.rejected[..plan.rejected.len().min(3)]);
+    assert_eq!((plan.projects.len(), plan.challenges.len(), plan.complaints.len()), (50, 100, 10));
+    let (p, c, k, l) = synth::records(50, 1000, 1);
+    let input = MetricsInput { projects: &p, challenges: &c, complaints: &k, links: &l, pre_stage: &[] };
+    let q = MetricsQuery {
+        from_year: 2024,
+        to_year: 2025,
+        by: Granularity::Month,
+        group: GroupBy::Agency,
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30),
+    };
+    let r = metrics(&input, &q);
+    let total: u64 = r.rows.iter().filter(|x| x.group.is_none()).map(|x| x.challenges).sum();
+    assert_eq!(total, c.iter().filter(|x| x.received_date.year() <= 2025).count() as u64);
+}

@@ -311,19 +311,6 @@ fn xlsx_round_trip_of_the_fixture() {
     assert_eq!(x_plan.complaints, csv_plan.complaints);
 }
 
-#[test]
-fn synthetic_data_imports_and_measures() {
-    let plan = parse_import(super::synth::import_files(50, 100, 7), &Known::new());
-    assert!(plan.rejected.is_empty(), "{:#?}", &plan.rejected[..plan.rejected.len().min(3)]);
-    assert_eq!((plan.projects.len(), plan.challenges.len(), plan.complaints.len()), (50, 100, 10));
-    let (p, c, k, l) = super::synth::records(50, 1000, 1);
-    let input = MetricsInput { projects: &p, challenges: &c, complaints: &k, links: &l, pre_stage: &[] };
-    let r = metrics(&input, &MetricsQuery { from_year: 2024, to_year: 2025, by: Granularity::Month, group: GroupBy::Agency, as_of: Some(d(2026, 6, 30)) });
-    let total: u64 = r.rows.iter().filter(|x| x.group.is_none()).map(|x| x.challenges).sum();
-    assert_eq!(total, c.iter().filter(|x| x.received_date.year() <= 2025).count() as u64);
-}
-
-use chrono::Datelike;
 
 #[test]
 fn mutated_inputs_never_panic() {

@@ -11,7 +11,6 @@
 //! - [`deadlines`]: working-day periods and the overdue list.
 //! - [`checks`]: process checks PR01–PR08, PR11 producing [`ProcessFlag`]s.
 //! - [`metrics`] and [`report`]: statistics and their printers.
-//! - [`synth`]: deterministic synthetic data for benchmarks.
 
 pub mod checks;
 pub mod csv;
@@ -20,7 +19,6 @@ pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod report;
-pub mod synth;
 mod table;
 pub mod xlsx;
 

@@ -1,7 +1,8 @@
 //! Detection quality of the built-in rule library on the development corpus, through the real
 //! pipeline (ingest → segmentation → rules).
 //!
-//! `cargo bench --bench quality [-- CORPUS_DIR]` (harness = false). The corpus defaults to
+//! `cargo run --release --example quality --features eval [-- CORPUS_DIR]` (an evaluation, not a
+//! benchmark: it measures detection quality, not speed). The corpus defaults to
 //! `../shared/dev-corpus` beside the repository (or `FAIRTENDER_DEV_CORPUS`); without it the
 //! bench prints a note and exits successfully, since a fresh clone has no corpus.
 //!

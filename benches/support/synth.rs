@@ -1,9 +1,10 @@
 //! Deterministic synthetic records for benchmarks (no randomness crate: a fixed LCG), e.g.
-//! import of 500 projects + 1,000 challenges, metrics over 100,000 challenges.
+//! import of 500 projects + 1,000 challenges, metrics over 100,000 challenges. Bench data, not
+//! part of the library: `benches/records.rs` includes it, and `tests/it/records.rs` checks
+//! that it imports cleanly.
 
-use super::import::ImportFiles;
-use super::metrics::{ClauseLink, FindingStatus};
-use super::model::*;
+use fairtender::core::records::model::*;
+use fairtender::core::records::{ClauseLink, FindingStatus, ImportFiles};
 use chrono::{Duration, NaiveDate};
 
 struct Lcg(u64);
@@ -91,7 +92,7 @@ pub fn records(n_projects: usize, n_challenges: usize, seed: u64) -> (Vec<Projec
 
 /// The same records as import files in the canonical CSV layout (UTF-8).
 pub fn import_files(n_projects: usize, n_challenges: usize, seed: u64) -> ImportFiles {
-    use super::csv::write_csv;
+    use fairtender::core::records::csv::write_csv;
     let (projects, challenges, complaints, _) = records(n_projects, n_challenges, seed);
     let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let p: Vec<Vec<String>> = projects
