@@ -28,6 +28,10 @@ pub struct GlobalOpts {
     /// Database URL (sqlite://… or postgres://…); default: SQLite in --data-dir.
     #[arg(long, global = true, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Where uploaded files are kept: file:///dir or s3://bucket/prefix (S3 needs a build with
+    /// --features s3; credentials from AWS_* variables); default: --data-dir/blobs.
+    #[arg(long, global = true, env = "FAIRTENDER_BLOB_URL")]
+    pub blob_url: Option<String>,
     /// Largest accepted file in MiB.
     #[arg(long, global = true, env = "FAIRTENDER_MAX_FILE_MB", default_value_t = 50)]
     pub max_file_mb: u64,

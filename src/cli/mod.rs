@@ -73,6 +73,7 @@ fn init_tracing(serving: bool) {
 fn config(g: &args::GlobalOpts) -> Config {
     let mut c = Config::new(&g.data_dir);
     c.database_url = g.database_url.clone().filter(|u| !u.is_empty());
+    c.blob_url = g.blob_url.clone().filter(|u| !u.is_empty());
     c.limits.max_bytes = g.max_file_mb.saturating_mul(1024 * 1024);
     c.limits.max_pages = g.max_pages;
     c.limits.time_limit = std::time::Duration::from_secs(g.parse_timeout);

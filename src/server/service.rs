@@ -9,7 +9,7 @@ use crate::core::review::{self, Reviewed};
 use crate::core::rules::Rulebook;
 use crate::core::vocab::DocumentKind;
 use crate::server::store::{
-    ClauseView, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
+    BlobStore, ClauseView, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
 };
 use fairtender_index::{ClauseIndex, IndexDoc, IndexError, SearchQuery, SearchResults};
 use sha2::{Digest, Sha256};
@@ -26,12 +26,14 @@ pub struct Config {
     pub limits: Limits,
     /// A rule library directory; `None`: the built-in library.
     pub rules_dir: Option<PathBuf>,
+    /// Where uploaded bytes go (`file:///dir`, `s3://bucket/prefix`); `None`: `data_dir/blobs`.
+    pub blob_url: Option<String>,
 }
 
 impl Config {
     /// The default configuration rooted at `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
-        Config { data_dir: data_dir.into(), database_url: None, limits: Limits::default(), rules_dir: None }
+        Config { data_dir: data_dir.into(), database_url: None, limits: Limits::default(), rules_dir: None, blob_url: None }
     }
 
     /// The database URL in effect.
@@ -128,7 +130,11 @@ impl Service {
             Some(dir) => Rulebook::load_dir(dir)?,
             None => Rulebook::builtin()?,
         };
-        let store = Store::connect(&config.database_url(), &config.data_dir.join("blobs")).await?;
+        let blobs = match &config.blob_url {
+            Some(url) if !url.is_empty() => BlobStore::open(url)?,
+            _ => BlobStore::local(&config.data_dir.join("blobs"))?,
+        };
+        let store = Store::connect(&config.database_url(), blobs).await?;
         let index_dir = config.data_dir.join("index");
         let index = tokio::task::spawn_blocking(move || ClauseIndex::open_or_create(&index_dir))
             .await

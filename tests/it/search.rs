@@ -4,7 +4,7 @@ use crate::helpers::*;
 use axum::http::StatusCode;
 use fairtender::core::review;
 use fairtender::server::service::{Config, Scope, Service};
-use fairtender::server::store::Store;
+use fairtender::server::store::{BlobStore, Store};
 use fairtender::server::store::UploadContent;
 
 fn enc(s: &str) -> String {
@@ -75,7 +75,8 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
         // a second connection to the same database, as the dying process would have.
         let doc = review::parse(&bytes, "tender_small.pdf", service.limits()).unwrap();
         let sha = fairtender::server::service::sha256_hex(&bytes);
-        let store = Store::connect(&config.database_url(), &config.data_dir.join("blobs")).await.unwrap();
+        let blobs = BlobStore::local(&config.data_dir.join("blobs")).unwrap();
+        let store = Store::connect(&config.database_url(), blobs).await.unwrap();
         store
             .add_document(
                 project.id,

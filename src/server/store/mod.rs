@@ -2,8 +2,11 @@
 //! content-addressed blob store for uploaded bytes. The database is the source of truth;
 //! the search index is derived from it.
 
+mod blobs;
 mod findings;
 pub mod records;
+
+pub use blobs::BlobStore;
 
 use crate::core::document::{SectionKind, SegmentedDocument};
 use crate::core::money::Fen;
@@ -19,8 +22,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What a lookup did not find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,12 @@ pub enum StoreError {
     /// A challenge may only be linked to clauses of its own project's documents.
     #[error("clause {clause} is not in a document of the project challenge {challenge} is about")]
     ClauseOutsideProject { challenge: String, clause: i64 },
+    /// The blob store failed (I/O, permissions, the bucket's service).
+    #[error("blob store {location} failed")]
+    Blob { location: String, #[source] source: object_store::Error },
+    /// A blob store URL that cannot be used.
+    #[error("cannot use blob store {url}: {reason}")]
+    BlobUrl { url: String, reason: String },
     /// A stored record that cannot be read back: an internal fault, not the caller's.
     #[error("stored {what} {id} is unreadable")]
     Corrupt { what: &'static str, id: String, #[source] source: serde_json::Error },
@@ -107,54 +115,6 @@ pub(crate) async fn agency_id(conn: &impl ConnectionTrait, name: &str) -> Result
 pub fn now() -> DateTime<Utc> {
     let t = Utc::now();
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
-}
-
-/// Uploaded bytes, addressed by SHA-256 under `<data-dir>/blobs/ab/abcdef…`.
-#[derive(Debug, Clone)]
-pub struct BlobStore {
-    root: PathBuf,
-}
-
-impl BlobStore {
-    /// A blob store rooted at `root` (created on first write).
-    pub fn new(root: impl Into<PathBuf>) -> BlobStore {
-        BlobStore { root: root.into() }
-    }
-
-    fn path_of(&self, sha256: &str) -> PathBuf {
-        let prefix = sha256.get(..2).unwrap_or("xx");
-        self.root.join(prefix).join(sha256)
-    }
-
-    /// Writes `bytes` under `sha256` unless already present. The write goes to a temporary
-    /// file that is synced and then renamed, so a crash never leaves a partial blob.
-    pub fn put(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let path = self.path_of(sha256);
-        if path.exists() {
-            return Ok(());
-        }
-        let io = |p: &Path| {
-            let p = p.to_path_buf();
-            move |source| StoreError::Io { path: p, source }
-        };
-        let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
-        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        Ok(())
-    }
-
-    /// Reads the bytes stored under `sha256`.
-    pub fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
-        let path = self.path_of(sha256);
-        std::fs::read(&path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => StoreError::NotFound(Missing::Blob),
-            _ => StoreError::Io { path, source },
-        })
-    }
 }
 
 /// A project as returned by the API.
@@ -241,8 +201,8 @@ pub struct Store {
 const INSERT_CHUNK: usize = 500;
 
 impl Store {
-    /// Connects to `database_url`, runs pending migrations, and uses `blob_dir` for bytes.
-    pub async fn connect(database_url: &str, blob_dir: &Path) -> Result<Store, StoreError> {
+    /// Connects to `database_url`, runs pending migrations, and keeps uploaded bytes in `blobs`.
+    pub async fn connect(database_url: &str, blobs: BlobStore) -> Result<Store, StoreError> {
         let mut opt = ConnectOptions::new(database_url.to_string());
         // sqlx logs every statement at INFO otherwise, and statements can carry document text.
         opt.sqlx_logging(false);
@@ -257,7 +217,7 @@ impl Store {
         }
         use migration::MigratorTrait;
         migration::Migrator::up(&db, None).await?;
-        Ok(Store { db, blobs: BlobStore::new(blob_dir), rule_sets: findings::RuleSets::default() })
+        Ok(Store { db, blobs, rule_sets: findings::RuleSets::default() })
     }
 
     /// The underlying connection (for adapters that add their own tables).
@@ -352,7 +312,7 @@ impl Store {
         sha256: &str,
         content: UploadContent<'_>,
     ) -> Result<DocumentView, StoreError> {
-        self.blobs.put(sha256, bytes)?;
+        self.blobs.put(sha256, bytes).await?;
         let txn = self.db.begin().await?;
         let version = document::Entity::find()
             .filter(document::Column::ProjectId.eq(project_id))
@@ -506,7 +466,7 @@ impl Store {
     /// The original bytes of a document, with its file name.
     pub async fn document_bytes(&self, id: i64, scope: Option<&str>) -> Result<(String, Vec<u8>), StoreError> {
         let d = self.document_row(id, scope).await?;
-        Ok((d.file_name, self.blobs.get(&d.sha256)?))
+        Ok((d.file_name, self.blobs.get(&d.sha256).await?))
     }
 
     /// The stored findings of a document, in position order.

@@ -1,0 +1,111 @@
+//! Uploaded bytes, addressed by SHA-256 (`ab/abcdef…`), behind the `object_store` crate: a
+//! local directory by default, or a bucket chosen by URL (`s3://bucket/prefix` in a build
+//! with the `s3` feature), so several service instances on one PostgreSQL can share uploads.
+
+use super::{Missing, StoreError};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as Key;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The blob store.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+    /// Key prefix inside the store (the path part of a bucket URL).
+    prefix: Key,
+    /// Where the blobs are, for operators' messages ("/data/blobs", "s3://bucket/p").
+    location: String,
+}
+
+impl BlobStore {
+    /// Blobs in the local directory `root` (created if missing). Every write is fsynced with
+    /// its directory before it returns, so a committed document never points at a blob a
+    /// crash lost.
+    pub fn local(root: &Path) -> Result<BlobStore, StoreError> {
+        std::fs::create_dir_all(root).map_err(|source| StoreError::Io { path: root.to_path_buf(), source })?;
+        let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| StoreError::Blob { location: root.display().to_string(), source: e })?;
+        Ok(BlobStore { store: Arc::new(fs.with_fsync(true)), prefix: Key::default(), location: root.display().to_string() })
+    }
+
+    /// Blobs where `url` says: `file:///dir` (or a plain path) for a local directory,
+    /// `s3://bucket/prefix` for an S3-compatible bucket (credentials, region and endpoint from
+    /// the usual `AWS_*` environment variables; needs a build with the `s3` feature).
+    pub fn open(url: &str) -> Result<BlobStore, StoreError> {
+        let bad = |reason: String| StoreError::BlobUrl { url: url.to_string(), reason };
+        if !url.contains("://") {
+            return BlobStore::local(Path::new(url));
+        }
+        let parsed = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+        match parsed.scheme() {
+            "file" => {
+                let dir = parsed.to_file_path().map_err(|_| bad("not a local path".into()))?;
+                BlobStore::local(&dir)
+            }
+            "s3" if !cfg!(feature = "s3") => Err(bad("this build has no S3 support (build with --features s3)".into())),
+            _ => {
+                let env = std::env::vars().filter(|(k, _)| k.starts_with("AWS_")).map(|(k, v)| (k.to_ascii_lowercase(), v));
+                let (store, prefix) = object_store::parse_url_opts(&parsed, env).map_err(|e| bad(e.to_string()))?;
+                Ok(BlobStore { store: Arc::from(store), prefix, location: url.to_string() })
+            }
+        }
+    }
+
+    fn key(&self, sha256: &str) -> Key {
+        let dir = sha256.get(..2).unwrap_or("xx");
+        self.prefix.clone().join(dir).join(sha256)
+    }
+
+    fn failed(&self, source: object_store::Error) -> StoreError {
+        StoreError::Blob { location: self.location.clone(), source }
+    }
+
+    /// Writes `bytes` under `sha256` unless already present. The store publishes a blob only
+    /// whole (staged, then linked into place), and two uploads of the same bytes at once both
+    /// succeed: the second finds the first's blob.
+    pub async fn put(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let key = self.key(sha256);
+        if self.store.head(&key).await.is_ok() {
+            return Ok(());
+        }
+        let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
+        match self.store.put_opts(&key, PutPayload::from(bytes.to_vec()), opts).await {
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
+    /// Reads the bytes stored under `sha256`.
+    pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        match self.store.get(&self.key(sha256)).await {
+            Ok(r) => Ok(r.bytes().await.map_err(|e| self.failed(e))?.to_vec()),
+            Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound(Missing::Blob)),
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stores_once_reads_back_and_reports_missing_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::open(&format!("file://{}", dir.path().join("b").display())).unwrap();
+        let sha = "ab".repeat(32);
+        blobs.put(&sha, b"first").await.unwrap();
+        // Content-addressed: the same key is never rewritten.
+        blobs.put(&sha, b"first").await.unwrap();
+        assert_eq!(blobs.get(&sha).await.unwrap(), b"first");
+        assert!(dir.path().join("b").join("ab").join(&sha).is_file());
+        assert!(matches!(blobs.get(&"cd".repeat(32)).await, Err(StoreError::NotFound(Missing::Blob))));
+        // Two writers of the same bytes at once both succeed.
+        let other = "ef".repeat(32);
+        let (a, b) = tokio::join!(blobs.put(&other, b"same"), blobs.put(&other, b"same"));
+        assert!(a.is_ok() && b.is_ok());
+        assert!(matches!(BlobStore::open("s3://bucket/x"), Err(StoreError::BlobUrl { .. })) || cfg!(feature = "s3"));
+        assert!(matches!(BlobStore::open("ftp://host/x"), Err(StoreError::BlobUrl { .. })));
+    }
+}
