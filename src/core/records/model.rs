@@ -9,6 +9,8 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::core::vocab::norm_word;
+
 /// Why a single field could not be parsed. `Display` gives the Chinese reason followed by the
 /// English one, which is what import reports show to users.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -200,56 +202,6 @@ pub fn date_to_excel_serial(d: NaiveDate) -> i64 {
     (d - base).num_days()
 }
 
-/// Normalises a vocabulary word for matching: trimmed, lower-case, without spaces, 、 and
-/// punctuation differences between half- and full-width forms.
-fn norm_word(s: &str) -> String {
-    s.trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '、' | '/' | '（' | '）' | '(' | ')' | '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-macro_rules! vocab {
-    ($(#[$m:meta])* $name:ident, $err:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal $(| $alias:literal)*;)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v,)* }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$v,)*];
-            /// The stable English code.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code,)* }
-            }
-            /// The Chinese label.
-            pub fn zh(self) -> &'static str {
-                match self { $($name::$v => $zh,)* }
-            }
-            /// Parses the code, the Chinese label or a known alias (case- and space-insensitive).
-            pub fn parse(s: &str) -> Result<Self, FieldError> {
-                let n = norm_word(s);
-                if n.is_empty() {
-                    return Err(FieldError::Empty);
-                }
-                $(
-                    if n == norm_word($code) || n == norm_word($zh) $(|| n == norm_word($alias))* {
-                        return Ok($name::$v);
-                    }
-                )*
-                Err(FieldError::$err(s.trim().to_string()))
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.zh())
-            }
-        }
-    };
-}
-
 /// The fixed 18-category vocabulary, shared with the rule library (`crate::core::finding`).
 pub use crate::core::finding::Category;
 
@@ -278,9 +230,9 @@ pub fn parse_method(s: &str) -> Result<Method, FieldError> {
     Method::parse(s).ok_or_else(|| FieldError::Method(s.trim().to_string()))
 }
 
-vocab!(
+crate::core::vocab::vocabulary!(
     /// What a challenge is aimed at (政府采购法 第五十二条: 采购文件、采购过程和中标、成交结果).
-    ChallengeTarget, Target {
+    ChallengeTarget {
         /// 采购文件
         Documents = "documents", "采购文件" | "招标文件";
         /// 采购过程
@@ -289,6 +241,14 @@ vocab!(
         Result = "result", "中标成交结果" | "中标结果" | "成交结果";
     }
 );
+
+/// Parses a register's 质疑对象 cell.
+pub fn parse_target(s: &str) -> Result<ChallengeTarget, FieldError> {
+    if s.trim().is_empty() {
+        return Err(FieldError::Empty);
+    }
+    ChallengeTarget::parse(s).ok_or_else(|| FieldError::Target(s.trim().to_string()))
+}
 
 /// The outcome of a challenge. `Pending` is written as an empty cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -518,7 +478,7 @@ mod tests {
         assert_eq!(parse_category(" Track_Record "), Ok(Category::TrackRecord));
         assert!(matches!(parse_category("地方保护"), Err(FieldError::Category(_))));
         assert_eq!(parse_method("竞争性磋商"), Ok(Method::Consultation));
-        assert_eq!(ChallengeTarget::parse("中标、成交结果"), Ok(ChallengeTarget::Result));
+        assert_eq!(parse_target("中标、成交结果"), Ok(ChallengeTarget::Result));
         assert_eq!(ChallengeOutcome::parse(""), Ok(ChallengeOutcome::Pending));
         assert_eq!(ChallengeOutcome::parse("部分成立"), Ok(ChallengeOutcome::PartlyUpheld));
         assert!(ChallengeOutcome::parse("成立了").is_err());

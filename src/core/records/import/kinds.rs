@@ -122,7 +122,7 @@ impl RecordSheet for ChallengeSheet<'_> {
             project_no,
             supplier: r.req_text("supplier")?,
             received_date: r.date("received_date")?,
-            target: r.opt_vocab("target", ChallengeTarget::parse)?,
+            target: r.opt_vocab("target", parse_target)?,
             known_date: r.opt_date("known_date")?,
             claim: r.req_text("claim")?,
             category: r.parse("category", parse_category)?,
