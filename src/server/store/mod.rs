@@ -439,14 +439,18 @@ impl Store {
         Ok(out)
     }
 
-    /// The clauses of a document in order.
-    pub async fn clauses(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<ClauseView>, StoreError> {
-        self.document_row(document_id, scope).await?;
-        let rows = clause::Entity::find()
+    async fn clause_rows(&self, document_id: i64) -> Result<Vec<clause::Model>, StoreError> {
+        Ok(clause::Entity::find()
             .filter(clause::Column::DocumentId.eq(document_id))
             .order_by_asc(clause::Column::Ordinal)
             .all(&self.db)
-            .await?;
+            .await?)
+    }
+
+    /// The clauses of a document in order.
+    pub async fn clauses(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<ClauseView>, StoreError> {
+        self.document_row(document_id, scope).await?;
+        let rows = self.clause_rows(document_id).await?;
         Ok(rows
             .into_iter()
             .map(|c| ClauseView {
@@ -496,11 +500,7 @@ impl Store {
         let agency = a.map(|a| a.name).unwrap_or_default();
         use chrono::Datelike;
         let year = p.publish_date.map(|d| d.year()).unwrap_or_else(|| d.uploaded_at.year()) as i64;
-        let rows = clause::Entity::find()
-            .filter(clause::Column::DocumentId.eq(document_id))
-            .order_by_asc(clause::Column::Ordinal)
-            .all(&self.db)
-            .await?;
+        let rows = self.clause_rows(document_id).await?;
         Ok(rows
             .into_iter()
             .map(|c| IndexDoc {
