@@ -368,6 +368,7 @@ impl Service {
         let (unchanged, rejected): (Vec<_>, Vec<_>) =
             plan.rejected.iter().cloned().partition(|r| matches!(r.reason, RejectReason::AlreadyExists));
         let written = if rejected.is_empty() || skip_invalid {
+            let _turn = self.store.write_turn().await;
             Some(crate::server::store::records::write(self.store.db(), &plan).await?)
         } else {
             None
@@ -377,6 +378,7 @@ impl Service {
 
     /// Links a challenge to a clause it targets.
     pub async fn link_challenge_clause(&self, challenge_id: &str, clause_id: i64) -> Result<(), ServiceError> {
+        let _turn = self.store.write_turn().await;
         Ok(crate::server::store::records::link_clause(self.store.db(), challenge_id, clause_id).await?)
     }
 

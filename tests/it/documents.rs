@@ -91,20 +91,6 @@ async fn refusals_have_clear_errors_and_store_nothing() {
     assert!(files.is_empty(), "blobs left behind: {files:?}");
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            if e.path().is_dir() {
-                out.extend(walk(&e.path()));
-            } else {
-                out.push(e.path());
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn scanned_pdf_is_kept_with_status_needs_ocr() {
     let app = spawn_app().await;

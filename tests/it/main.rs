@@ -7,6 +7,7 @@ mod helpers;
 
 mod cli;
 mod documents;
+mod load;
 mod projects;
 mod records;
 mod review;

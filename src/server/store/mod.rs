@@ -19,7 +19,7 @@ use fairtender_index::IndexDoc;
 use entity::{agency, clause, document, finding, project};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -195,6 +195,8 @@ pub struct Store {
     blobs: BlobStore,
     /// Rule-set versions known to be stored, with their rule texts (read once each).
     rule_sets: findings::RuleSets,
+    /// Serialises write transactions on SQLite (`None` on PostgreSQL).
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// SQLite limits bound parameters per statement; clauses are inserted in chunks.
@@ -206,18 +208,33 @@ impl Store {
         let mut opt = ConnectOptions::new(database_url.to_string());
         // sqlx logs every statement at INFO otherwise, and statements can carry document text.
         opt.sqlx_logging(false);
-        if database_url.starts_with("sqlite:") {
-            // One writer at a time in SQLite; a small pool avoids lock contention.
+        let sqlite = database_url.starts_with("sqlite:");
+        if sqlite {
+            use sea_orm::sqlx::sqlite::SqliteJournalMode;
             opt.max_connections(4);
+            // On every pooled connection (a PRAGMA after connecting reaches only one): WAL so
+            // readers never wait for the writer, a busy timeout so a writer waits for another
+            // process's writer instead of failing, foreign keys enforced.
+            opt.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal).busy_timeout(std::time::Duration::from_secs(30)).foreign_keys(true)
+            });
         }
         let db = Database::connect(opt).await?;
-        if database_url.starts_with("sqlite:") {
-            db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
-                .await?;
-        }
         use migration::MigratorTrait;
         migration::Migrator::up(&db, None).await?;
-        Ok(Store { db, blobs, rule_sets: findings::RuleSets::default() })
+        // SQLite has one writer: a transaction that read and then writes fails at once with
+        // SQLITE_BUSY(_SNAPSHOT) if another wrote meanwhile, which no busy timeout cures. So this
+        // process's write transactions take turns (PostgreSQL needs no such lock).
+        let writer = sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Store { db, blobs, rule_sets: findings::RuleSets::default(), writer })
+    }
+
+    /// Waits for this process's turn to write (SQLite) and holds it while the guard lives.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        }
     }
 
     /// The underlying connection (for adapters that add their own tables).
@@ -236,6 +253,7 @@ impl Store {
 
     /// Creates a project; a duplicate project number within the agency is a conflict.
     pub async fn create_project(&self, p: &NewProject) -> Result<ProjectView, StoreError> {
+        let _turn = self.write_turn().await;
         let agency_id = self.agency_id(&p.agency).await?;
         let exists = project::Entity::find()
             .filter(project::Column::AgencyId.eq(agency_id))
@@ -313,11 +331,23 @@ impl Store {
         content: UploadContent<'_>,
     ) -> Result<DocumentView, StoreError> {
         self.blobs.put(sha256, bytes).await?;
+        let _turn = self.write_turn().await;
         let txn = self.db.begin().await?;
+        // The next version number, without a race: on PostgreSQL the project row is locked
+        // until this transaction ends (concurrent uploads to one project, from this or another
+        // instance, take turns); on SQLite the write turn above already serialises them.
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            project::Entity::find_by_id(project_id).lock_exclusive().one(&txn).await?;
+        }
         let version = document::Entity::find()
             .filter(document::Column::ProjectId.eq(project_id))
-            .count(&txn)
-            .await? as i32
+            .select_only()
+            .column_as(document::Column::Version.max(), "v")
+            .into_tuple::<Option<i32>>()
+            .one(&txn)
+            .await?
+            .flatten()
+            .unwrap_or(0)
             + 1;
         let rulebook_version = match &content {
             UploadContent::Parsed { rulebook, .. } => Some(rulebook.version().to_string()),
