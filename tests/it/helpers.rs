@@ -20,6 +20,7 @@ pub struct TestApp {
 /// A response: status, raw body, and the body parsed as JSON (Null when not JSON).
 pub struct Resp {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub bytes: Vec<u8>,
     pub json: Value,
 }
@@ -65,9 +66,10 @@ impl TestApp {
     async fn send(&self, req: Request<Body>) -> Resp {
         let res = self.router.clone().oneshot(req).await.expect("request");
         let status = res.status();
+        let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes().to_vec();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, bytes, json }
+        Resp { status, headers, bytes, json }
     }
 
     pub async fn get(&self, uri: &str) -> Resp {
@@ -84,6 +86,12 @@ impl TestApp {
 
     pub async fn post_json(&self, uri: &str, body: &Value) -> Resp {
         self.post_raw(uri, "application/json", serde_json::to_vec(body).unwrap()).await
+    }
+
+    /// Any method, any body.
+    pub async fn request(&self, method: &str, uri: &str, content_type: &str, body: Vec<u8>) -> Resp {
+        let req = Request::builder().method(method).uri(uri).header("content-type", content_type).body(Body::from(body)).unwrap();
+        self.send(req).await
     }
 
     pub async fn post_raw(&self, uri: &str, content_type: &str, body: Vec<u8>) -> Resp {

@@ -103,3 +103,33 @@ async fn an_agency_sees_only_its_own_projects_and_documents() {
     let own = app.get_as("/api/v1/search?q=%E9%87%87%E8%B4%AD", Some("乙市采购中心")).await;
     assert!(own.json["total"].as_u64().unwrap() > 0);
 }
+
+/// Every failure is one JSON shape with a Chinese message, also where axum rejects a request
+/// before any handler runs; library English stays in the log.
+#[tokio::test]
+async fn every_error_is_json_in_chinese() {
+    let app = spawn_app().await;
+    let p = app.project("ERR-1", "青岚市采购中心").await;
+    let cases = [
+        app.request("POST", &format!("/api/v1/projects/{p}/documents"), "text/plain", b"hello".to_vec()).await,
+        app.request("POST", &format!("/api/v1/projects/{p}/documents"), "multipart/form-data", b"--x\r\n".to_vec()).await,
+        app.get("/api/v1/metrics?from=abc").await,
+        app.request("DELETE", "/api/v1/projects", "application/json", Vec::new()).await,
+        app.get("/api/v1/nowhere").await,
+        app.post_json("/api/v1/projects", &serde_json::json!({"project_no": "X"})).await,
+        app.post_raw("/api/v1/projects", "application/json", b"{not json".to_vec()).await,
+    ];
+    let expected = [400, 400, 400, 405, 404, 400, 400];
+    for (r, want) in cases.iter().zip(expected) {
+        assert_eq!(r.status.as_u16(), want, "{}", String::from_utf8_lossy(&r.bytes));
+        let message = r.json["error"]["message"].as_str().unwrap_or_else(|| panic!("not JSON: {}", String::from_utf8_lossy(&r.bytes)));
+        assert!(r.json["error"]["code"].is_string());
+        assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{message}");
+        for english in ["missing field", "expected", "invalid digit", "boundary", "Failed to", "premature"] {
+            assert!(!message.contains(english), "library English leaked: {message}");
+        }
+    }
+    assert!(cases[5].json["error"]["message"].as_str().unwrap().contains("缺少字段"), "{}", cases[5].json);
+    assert!(cases[3].headers.contains_key("allow"));
+    assert_eq!(cases[0].headers["x-content-type-options"], "nosniff");
+}

@@ -54,6 +54,9 @@ async fn upload_checks_the_document_and_stores_findings() {
 
     let html = app.get(&format!("/api/v1/documents/{id}/report?format=html")).await;
     assert_eq!(html.status, StatusCode::OK);
+    let csp = html.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(html.headers["x-content-type-options"], "nosniff");
     let page = String::from_utf8(html.bytes).unwrap();
     assert!(page.contains("<html") && page.contains("注册资本"));
     let json = app.get(&format!("/api/v1/documents/{id}/report?format=json")).await;

@@ -93,7 +93,8 @@ pub(super) fn multipart_error(status: StatusCode, detail: String) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(status, "file_too_large", "上传文件过大")
     } else {
-        ApiError::bad_request(format!("上传内容不是有效的 multipart 表单：{detail}"))
+        tracing::info!(%detail, "multipart refused");
+        ApiError::bad_request("上传内容不是有效的 multipart 表单（需要 multipart/form-data 及 boundary）")
     }
 }
 

@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::spec))
         .fallback(|| async { ApiError::not_found("接口") })
+        .layer(axum::middleware::from_fn(error::uniform_responses))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             // The path only: query strings may carry search text, and bodies document text.
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())

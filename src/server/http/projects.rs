@@ -87,7 +87,7 @@ pub struct ProjectDetail {
         (status = 422, description = "invalid fields, every problem listed", body = ErrorBody)))]
 pub async fn create(State(st): State<AppState>, scope: Scope, body: Bytes) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
     let input: ProjectInput = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("请求体不是有效的项目 JSON：{e}")))?;
+        .map_err(|e| super::error::json_problem("项目 JSON", &e))?;
     let new = input.draft().validate().map_err(|problems| ApiError::invalid(problems.join("；")))?;
     let view = st.service.create_project(&scope, &new).await?;
     Ok((StatusCode::CREATED, Json(view)))

@@ -67,7 +67,7 @@ pub struct LinkBody {
         (status = 404, description = "no such challenge or clause", body = ErrorBody),
         (status = 422, description = "the clause is not in a document of the challenged project", body = ErrorBody)))]
 pub async fn link(State(st): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<StatusCode, ApiError> {
-    let body: LinkBody = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("请求体应为 {{\"clause_id\": 整数}}：{e}")))?;
+    let body: LinkBody = serde_json::from_slice(&body).map_err(|e| super::error::json_problem("关联请求（{\"clause_id\": 整数}）", &e))?;
     st.service.link_challenge_clause(&id, body.clause_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -126,7 +126,10 @@ pub async fn metrics(State(st): State<AppState>, Query(p): Query<MetricsParams>)
         "csv" => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&report)).into_response(),
         "text" => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], to_text(&report)).into_response(),
         "xlsx" => {
-            let bytes = to_xlsx(&report).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("生成 XLSX 失败：{e}")))?;
+            let bytes = to_xlsx(&report).map_err(|e| {
+                tracing::error!(error = %e, "metrics xlsx failed");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "生成 XLSX 文件失败")
+            })?;
             ([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response()
         }
         other => return Err(ApiError::bad_request(format!("format 参数无效：{other}"))),
