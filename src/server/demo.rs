@@ -2,6 +2,7 @@
 
 use crate::core::money::Fen;
 use crate::server::service::{Scope, Service, ServiceError};
+use crate::server::store::Page;
 use crate::core::project::NewProject;
 use crate::core::vocab::{Method, ProcurementType};
 
@@ -14,7 +15,7 @@ const SAMPLES: &[(&str, &str, &[u8])] = &[
 
 /// Loads the samples if the database has no projects. Returns how many documents were loaded.
 pub async fn load(service: &Service) -> Result<usize, ServiceError> {
-    if !service.projects(&Scope::All).await?.is_empty() {
+    if service.projects(&Scope::All, Page { offset: 0, limit: Some(1) }).await?.total > 0 {
         return Ok(0);
     }
     let mut loaded = 0;

@@ -9,7 +9,7 @@ use crate::core::review::{self, Reviewed};
 use crate::core::rules::Rulebook;
 use crate::core::vocab::DocumentKind;
 use crate::server::store::{
-    BlobStore, ClauseView, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
+    BlobStore, ClauseView, Page, Paged, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
 };
 use fairtender_index::{ClauseIndex, IndexDoc, IndexError, SearchQuery, SearchResults};
 use sha2::{Digest, Sha256};
@@ -180,8 +180,8 @@ impl Service {
     }
 
     /// The projects visible to `scope`, newest first.
-    pub async fn projects(&self, scope: &Scope) -> Result<Vec<ProjectView>, ServiceError> {
-        Ok(self.store.projects(scope.agency()).await?)
+    pub async fn projects(&self, scope: &Scope, page: Page) -> Result<Paged<ProjectView>, ServiceError> {
+        Ok(self.store.projects(scope.agency(), page).await?)
     }
 
     /// The project with 项目编号 `project_no` in `agency`, if it exists and is visible.
@@ -189,13 +189,13 @@ impl Service {
         if !scope.sees(agency) {
             return Ok(None);
         }
-        Ok(self.store.projects(Some(agency)).await?.into_iter().find(|p| p.project_no == project_no))
+        Ok(self.store.project_by_number(agency, project_no).await?)
     }
 
     /// The document versions of a visible project, oldest first.
-    pub async fn documents_of(&self, scope: &Scope, project_id: i64) -> Result<Vec<DocumentView>, ServiceError> {
+    pub async fn documents_of(&self, scope: &Scope, project_id: i64, page: Page) -> Result<Paged<DocumentView>, ServiceError> {
         self.store.project(project_id, scope.agency()).await?;
-        Ok(self.store.documents_of(project_id).await?)
+        Ok(self.store.documents_of(project_id, page).await?)
     }
 
     /// The challenges against a visible project and the complaints that followed them.
@@ -214,8 +214,8 @@ impl Service {
     }
 
     /// The clauses of a visible document, in order.
-    pub async fn clauses(&self, scope: &Scope, document_id: i64) -> Result<Vec<ClauseView>, ServiceError> {
-        Ok(self.store.clauses(document_id, scope.agency()).await?)
+    pub async fn clauses(&self, scope: &Scope, document_id: i64, page: Page) -> Result<Paged<ClauseView>, ServiceError> {
+        Ok(self.store.clauses(document_id, scope.agency(), page).await?)
     }
 
     /// The original bytes of a visible document, with its file name.
@@ -224,9 +224,14 @@ impl Service {
     }
 
     /// A visible document with its stored findings in position order.
-    pub async fn findings(&self, scope: &Scope, document_id: i64) -> Result<(DocumentView, Vec<StoredFinding>), ServiceError> {
+    pub async fn findings(
+        &self,
+        scope: &Scope,
+        document_id: i64,
+        page: Page,
+    ) -> Result<(DocumentView, Paged<StoredFinding>), ServiceError> {
         let doc = self.store.document(document_id, scope.agency()).await?;
-        let findings = self.store.findings(document_id, scope.agency()).await?;
+        let findings = self.store.findings(document_id, scope.agency(), page).await?;
         Ok((doc, findings))
     }
 

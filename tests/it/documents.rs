@@ -139,3 +139,39 @@ async fn unknown_ids_are_404_in_json() {
     let r = app.upload(999, "a.txt", "第一章 总则".as_bytes()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+/// Lists that can grow come in pages with their total; a page larger than the maximum is
+/// refused in Chinese.
+#[tokio::test]
+async fn long_lists_are_paged() {
+    let app = spawn_app().await;
+    let p = app.project("PAGE-1", "青岚市采购中心").await;
+    let _ = app.project("PAGE-2", "青岚市采购中心").await;
+    let mut text = String::from("第一章 采购需求\n");
+    for i in 1..=1200 {
+        text.push_str(&format!("{i}. 第{i}项设备应符合国家标准。\n"));
+    }
+    let d = app.upload(p, "long.txt", text.as_bytes()).await;
+    assert_eq!(d.status, StatusCode::CREATED, "{:?}", d.json);
+    let id = d.json["id"].as_i64().unwrap();
+    let all = d.json["clauses"].as_u64().unwrap();
+    assert!(all >= 1200, "{all}");
+
+    let first = app.get(&format!("/api/v1/documents/{id}/clauses")).await;
+    assert_eq!(first.json["total"].as_u64(), Some(all));
+    assert_eq!(first.json["clauses"].as_array().unwrap().len(), 500, "default page");
+    let last = app.get(&format!("/api/v1/documents/{id}/clauses?offset={}&limit=2000", all - 7)).await;
+    let items = last.json["clauses"].as_array().unwrap();
+    assert_eq!(items.len(), 7);
+    assert_eq!(items[6]["ordinal"].as_u64(), Some(all - 1));
+    for bad in ["limit=5000", "limit=0", "limit=abc", "offset=-1"] {
+        let r = app.get(&format!("/api/v1/documents/{id}/clauses?{bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(r.json["error"]["message"].as_str().unwrap().contains("参数"), "{bad}: {:?}", r.json);
+    }
+    let projects = app.get("/api/v1/projects?limit=1").await;
+    assert_eq!((projects.json["total"].as_u64(), projects.json["projects"].as_array().unwrap().len()), (Some(2), 1));
+    let findings = app.get(&format!("/api/v1/documents/{id}/findings?limit=1")).await;
+    assert_eq!(findings.status, StatusCode::OK);
+    assert!(findings.json["findings"].as_array().unwrap().len() <= 1);
+}

@@ -346,7 +346,7 @@ async fn migration_merges_register_projects_into_projects() {
 
     // Opening the service runs the remaining migrations.
     let service = Service::open(&config).await.unwrap();
-    let projects = service.projects(&Scope::All).await.unwrap();
+    let projects = service.projects(&Scope::All, fairtender::server::store::Page::ALL).await.unwrap().items;
     assert_eq!(projects.len(), 2, "{projects:?}");
     let r1 = projects.iter().find(|p| p.project_no == "R-1").unwrap();
     assert_eq!((r1.id, r1.name.as_str(), r1.agency.as_str()), (matched_id, "已上传文件的项目", "丙代理"));

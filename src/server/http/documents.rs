@@ -1,13 +1,13 @@
 //! Document upload and retrieval.
 
 use super::openapi::{AgencyHeader, ErrorBody, IdPath};
-use super::{parse_id, ApiError, AppState};
+use super::{page_size, parse_id, ApiError, AppState, PageParams};
 use crate::core::vocab::DocumentKind;
 use crate::server::service::{Scope, UploadOutcome};
 use crate::server::store::{ClauseView, DocumentView};
 use serde::Serialize;
 use utoipa::ToSchema;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -36,13 +36,19 @@ pub struct DuplicateUpload {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentList {
     pub documents: Vec<DocumentView>,
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
 }
 
 /// `GET /documents/{id}/clauses`
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClauseList {
     pub document_id: i64,
-    pub total: usize,
+    /// How many clauses the document has in all.
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
     pub clauses: Vec<ClauseView>,
 }
 
@@ -99,12 +105,20 @@ pub(super) fn multipart_error(status: StatusCode, detail: String) -> ApiError {
 }
 
 /// `GET /projects/{id}/documents`
-#[utoipa::path(get, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath, AgencyHeader),
-    responses((status = 200, description = "document versions, oldest first", body = DocumentList), (status = 404, description = "no such project", body = ErrorBody)))]
-pub async fn list(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<DocumentList>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath, AgencyHeader, PageParams),
+    responses((status = 200, description = "document versions, oldest first (limit default 100, at most 500)", body = DocumentList),
+        (status = 400, description = "bad offset or limit", body = ErrorBody), (status = 404, description = "no such project", body = ErrorBody)))]
+pub async fn list(
+    State(st): State<AppState>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Query(q): Query<PageParams>,
+) -> Result<Json<DocumentList>, ApiError> {
     let id = parse_id(&id, "项目")?;
-    let documents = st.service.documents_of(&scope, id).await?;
-    Ok(Json(DocumentList { documents }))
+    let (default, max) = page_size::RECORDS;
+    let page = q.page(default, max)?;
+    let documents = st.service.documents_of(&scope, id, page).await?;
+    Ok(Json(DocumentList { documents: documents.items, total: documents.total, offset: page.offset, limit: page.limit.unwrap_or(default) }))
 }
 
 /// `GET /documents/{id}`
@@ -116,12 +130,26 @@ pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<Strin
 }
 
 /// `GET /documents/{id}/clauses`
-#[utoipa::path(get, path = "/api/v1/documents/{id}/clauses", tag = "documents", params(IdPath, AgencyHeader),
-    responses((status = 200, description = "the clauses in order", body = ClauseList), (status = 404, description = "no such document", body = ErrorBody)))]
-pub async fn clauses(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<ClauseList>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/documents/{id}/clauses", tag = "documents", params(IdPath, AgencyHeader, PageParams),
+    responses((status = 200, description = "the clauses in order (limit default 500, at most 2000)", body = ClauseList),
+        (status = 400, description = "bad offset or limit", body = ErrorBody), (status = 404, description = "no such document", body = ErrorBody)))]
+pub async fn clauses(
+    State(st): State<AppState>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Query(q): Query<PageParams>,
+) -> Result<Json<ClauseList>, ApiError> {
     let id = parse_id(&id, "文件")?;
-    let clauses = st.service.clauses(&scope, id).await?;
-    Ok(Json(ClauseList { document_id: id, total: clauses.len(), clauses }))
+    let (default, max) = page_size::CLAUSES;
+    let page = q.page(default, max)?;
+    let clauses = st.service.clauses(&scope, id, page).await?;
+    Ok(Json(ClauseList {
+        document_id: id,
+        total: clauses.total,
+        offset: page.offset,
+        limit: page.limit.unwrap_or(default),
+        clauses: clauses.items,
+    }))
 }
 
 /// `GET /documents/{id}/file`: the original bytes.

@@ -14,6 +14,7 @@ mod search;
 pub use error::ApiError;
 
 use crate::server::service::{Scope, Service};
+use crate::server::store::Page;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::Request;
@@ -75,6 +76,42 @@ pub(crate) async fn read_form(mut multipart: axum::extract::Multipart) -> Result
 /// A text field of a form, trimmed (`None` when absent).
 pub(crate) fn form_text(fields: &std::collections::HashMap<String, FormField>, name: &str) -> Option<String> {
     fields.get(name).map(|f| String::from_utf8_lossy(&f.bytes).trim().to_string())
+}
+
+/// `?offset=&limit=` of a list endpoint.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many items to skip (default 0).
+    pub offset: Option<String>,
+    /// How many items at most (default and maximum depend on the list; see each endpoint).
+    pub limit: Option<String>,
+}
+
+impl PageParams {
+    /// The page asked for: `limit` defaults to `default` and may not exceed `max`.
+    pub fn page(&self, default: u64, max: u64) -> Result<Page, ApiError> {
+        let num = |v: &Option<String>, name: &str| -> Result<Option<u64>, ApiError> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(s) => s.parse::<u64>().map(Some).map_err(|_| ApiError::bad_request(format!("参数 {name} 应为非负整数"))),
+            }
+        };
+        let offset = num(&self.offset, "offset")?.unwrap_or(0);
+        let limit = num(&self.limit, "limit")?.unwrap_or(default);
+        if limit == 0 || limit > max {
+            return Err(ApiError::bad_request(format!("参数 limit 应在 1 到 {max} 之间")));
+        }
+        Ok(Page { offset, limit: Some(limit) })
+    }
+}
+
+/// Page sizes: the default and the largest a caller may ask for.
+pub(crate) mod page_size {
+    /// Projects and document versions.
+    pub const RECORDS: (u64, u64) = (100, 500);
+    /// Clauses and findings of one document.
+    pub const CLAUSES: (u64, u64) = (500, 2000);
 }
 
 /// Parses a numeric path id, answering 404 for anything else.

@@ -1,7 +1,9 @@
 //! `/projects`: create, list, show.
 
 use super::openapi::{AgencyHeader, ErrorBody, IdPath};
-use super::{parse_id, ApiError, AppState};
+use super::{page_size, parse_id, ApiError, AppState, PageParams};
+use crate::server::store::Page;
+use axum::extract::Query;
 use crate::core::records::{Challenge, Complaint};
 use crate::core::vocab::{Method, ProcurementType};
 use crate::server::store::{DocumentView, ProjectView};
@@ -63,7 +65,10 @@ impl ProjectInput {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectList {
     pub projects: Vec<ProjectView>,
-    pub total: usize,
+    /// How many projects the caller can see in all.
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
 }
 
 /// `GET /projects/{id}`: the project with its document versions, the challenges against it
@@ -94,11 +99,14 @@ pub async fn create(State(st): State<AppState>, scope: Scope, body: Bytes) -> Re
 }
 
 /// `GET /projects`
-#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(AgencyHeader),
-    responses((status = 200, description = "the projects visible to the caller, newest first", body = ProjectList)))]
-pub async fn list(State(st): State<AppState>, scope: Scope) -> Result<Json<ProjectList>, ApiError> {
-    let projects = st.service.projects(&scope).await?;
-    Ok(Json(ProjectList { total: projects.len(), projects }))
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(AgencyHeader, PageParams),
+    responses((status = 200, description = "the projects visible to the caller, newest first (limit default 100, at most 500)", body = ProjectList),
+        (status = 400, description = "bad offset or limit", body = ErrorBody)))]
+pub async fn list(State(st): State<AppState>, scope: Scope, Query(q): Query<PageParams>) -> Result<Json<ProjectList>, ApiError> {
+    let (default, max) = page_size::RECORDS;
+    let page = q.page(default, max)?;
+    let projects = st.service.projects(&scope, page).await?;
+    Ok(Json(ProjectList { projects: projects.items, total: projects.total, offset: page.offset, limit: page.limit.unwrap_or(default) }))
 }
 
 /// `GET /projects/{id}`
@@ -107,7 +115,8 @@ pub async fn list(State(st): State<AppState>, scope: Scope) -> Result<Json<Proje
 pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<ProjectDetail>, ApiError> {
     let id = parse_id(&id, "项目")?;
     let project = st.service.project(&scope, id).await?;
-    let documents = st.service.documents_of(&scope, id).await?;
+    // A project has a handful of versions; the detail lists them all.
+    let documents = st.service.documents_of(&scope, id, Page::ALL).await?.items;
     let (challenges, complaints) = st.service.challenges_of(&scope, id).await?;
     Ok(Json(ProjectDetail { project, documents, challenges, complaints }))
 }

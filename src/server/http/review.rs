@@ -1,7 +1,8 @@
 //! Findings, reports, the stateless check, and the rule library over HTTP.
 
 use super::openapi::{AgencyHeader, ErrorBody, IdPath};
-use super::{parse_id, ApiError, AppState};
+use super::{page_size, parse_id, ApiError, AppState, PageParams};
+use crate::server::store::Page;
 use crate::core::document::SectionKind;
 use crate::core::finding::{Basis, Category, Severity, Stage};
 use crate::report::{DocumentReport, Report};
@@ -21,18 +22,35 @@ pub struct FindingList {
     pub document_id: i64,
     /// The rule-set version the findings were produced with.
     pub rulebook_version: Option<String>,
-    pub total: usize,
+    /// How many findings the document has in all.
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
     pub findings: Vec<StoredFinding>,
 }
 
 /// `GET /documents/{id}/findings`
-#[utoipa::path(get, path = "/api/v1/documents/{id}/findings", tag = "review", params(IdPath, AgencyHeader),
-    responses((status = 200, description = "findings stored for this version, in position order", body = FindingList),
-        (status = 404, description = "no such document", body = ErrorBody)))]
-pub async fn findings(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<FindingList>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/documents/{id}/findings", tag = "review", params(IdPath, AgencyHeader, PageParams),
+    responses((status = 200, description = "findings stored for this version, in position order (limit default 500, at most 2000)", body = FindingList),
+        (status = 400, description = "bad offset or limit", body = ErrorBody), (status = 404, description = "no such document", body = ErrorBody)))]
+pub async fn findings(
+    State(st): State<AppState>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Query(q): Query<PageParams>,
+) -> Result<Json<FindingList>, ApiError> {
     let id = parse_id(&id, "文件")?;
-    let (doc, findings) = st.service.findings(&scope, id).await?;
-    Ok(Json(FindingList { document_id: id, rulebook_version: doc.rulebook_version, total: findings.len(), findings }))
+    let (default, max) = page_size::CLAUSES;
+    let page = q.page(default, max)?;
+    let (doc, findings) = st.service.findings(&scope, id, page).await?;
+    Ok(Json(FindingList {
+        document_id: id,
+        rulebook_version: doc.rulebook_version,
+        total: findings.total,
+        offset: page.offset,
+        limit: page.limit.unwrap_or(default),
+        findings: findings.items,
+    }))
 }
 
 /// Query of `GET /documents/{id}/report`.
@@ -53,7 +71,9 @@ pub async fn report(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "文件")?;
-    let (doc, findings) = st.service.findings(&scope, id).await?;
+    // A report is the whole document's findings.
+    let (doc, findings) = st.service.findings(&scope, id, Page::ALL).await?;
+    let findings = findings.items;
     let mut report = Report::new(
         st.service.rulebook(),
         vec![DocumentReport {

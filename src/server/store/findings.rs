@@ -4,13 +4,14 @@
 //! the clause's text, section and page come from `clause`. Rows written before migration
 //! m20261203_000005 carry full copies (`note` is null) and are read as they are.
 
-use super::{now, StoreError, StoredFinding};
+use super::{now, Page, Paged, StoreError, StoredFinding};
 use crate::core::document::{SectionKind, SegmentedDocument};
 use crate::core::finding::{Category, Finding, Severity, Stage};
 use crate::core::rules::{RuleText, Rulebook};
 use entity::{clause, finding, rule_set};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -142,11 +143,19 @@ async fn texts(db: &DatabaseConnection, version: &str, cache: &RuleSets) -> Resu
 }
 
 /// The stored findings of a document, in position order.
-pub(super) async fn of_document(db: &DatabaseConnection, document_id: i64, cache: &RuleSets) -> Result<Vec<StoredFinding>, StoreError> {
-    let rows = finding::Entity::find()
-        .filter(finding::Column::DocumentId.eq(document_id))
+pub(super) async fn of_document(
+    db: &DatabaseConnection,
+    document_id: i64,
+    cache: &RuleSets,
+    page: Page,
+) -> Result<Paged<StoredFinding>, StoreError> {
+    let q = finding::Entity::find().filter(finding::Column::DocumentId.eq(document_id));
+    let total = q.clone().count(db).await?;
+    let rows = q
         .order_by_asc(finding::Column::StartOffset)
         .order_by_asc(finding::Column::Id)
+        .offset(page.offset)
+        .limit(page.limit)
         .all(db)
         .await?;
     // The clauses and rule texts compact rows point at.
@@ -179,7 +188,7 @@ pub(super) async fn of_document(db: &DatabaseConnection, document_id: i64, cache
             None => tracing::warn!(document_id, "a stored finding has an unknown vocabulary value; skipped"),
         }
     }
-    Ok(out)
+    Ok(Paged { items: out, total })
 }
 
 /// A row as a finding: compact rows take the rule text and the clause from their tables.

@@ -117,6 +117,25 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
+/// A page of a list: at most `limit` items (`None`: all) from `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: Option<u64>,
+}
+
+impl Page {
+    /// The whole list (for callers that need every item, e.g. a report).
+    pub const ALL: Page = Page { offset: 0, limit: None };
+}
+
+/// One page of a list and the length of the whole list.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
 /// A project as returned by the API.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProjectView {
@@ -292,18 +311,26 @@ impl Store {
     }
 
     /// Projects, newest first, optionally restricted to one agency.
-    pub async fn projects(&self, scope: Option<&str>) -> Result<Vec<ProjectView>, StoreError> {
-        let rows = project::Entity::find()
+    pub async fn projects(&self, scope: Option<&str>, page: Page) -> Result<Paged<ProjectView>, StoreError> {
+        let mut q = project::Entity::find().find_also_related(agency::Entity);
+        if let Some(agency) = scope {
+            q = q.filter(agency::Column::Name.eq(agency));
+        }
+        let total = q.clone().count(&self.db).await?;
+        let rows = q.order_by_desc(project::Column::Id).offset(page.offset).limit(page.limit).all(&self.db).await?;
+        let items = rows.into_iter().filter_map(|(p, a)| a.map(|a| project_view(p, a.name))).collect();
+        Ok(Paged { items, total })
+    }
+
+    /// The project with 项目编号 `project_no` in the agency named `agency`, if any.
+    pub async fn project_by_number(&self, agency: &str, project_no: &str) -> Result<Option<ProjectView>, StoreError> {
+        let found = project::Entity::find()
             .find_also_related(agency::Entity)
-            .order_by_desc(project::Column::Id)
-            .all(&self.db)
+            .filter(agency::Column::Name.eq(agency))
+            .filter(project::Column::ProjectNo.eq(project_no))
+            .one(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(p, a)| a.map(|a| (p, a.name)))
-            .filter(|(_, a)| scope.is_none_or(|s| s == a))
-            .map(|(p, a)| project_view(p, a))
-            .collect())
+        Ok(found.and_then(|(p, a)| a.map(|a| project_view(p, a.name))))
     }
 
     /// A document of `project_id` with the same bytes, if one was uploaded before.
@@ -456,17 +483,15 @@ impl Store {
     }
 
     /// Documents of a project, by version.
-    pub async fn documents_of(&self, project_id: i64) -> Result<Vec<DocumentView>, StoreError> {
-        let rows = document::Entity::find()
-            .filter(document::Column::ProjectId.eq(project_id))
-            .order_by_asc(document::Column::Version)
-            .all(&self.db)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
+    pub async fn documents_of(&self, project_id: i64, page: Page) -> Result<Paged<DocumentView>, StoreError> {
+        let q = document::Entity::find().filter(document::Column::ProjectId.eq(project_id));
+        let total = q.clone().count(&self.db).await?;
+        let rows = q.order_by_asc(document::Column::Version).offset(page.offset).limit(page.limit).all(&self.db).await?;
+        let mut items = Vec::with_capacity(rows.len());
         for d in rows {
-            out.push(self.document_view(d).await?);
+            items.push(self.document_view(d).await?);
         }
-        Ok(out)
+        Ok(Paged { items, total })
     }
 
     async fn clause_rows(&self, document_id: i64) -> Result<Vec<clause::Model>, StoreError> {
@@ -478,10 +503,12 @@ impl Store {
     }
 
     /// The clauses of a document in order.
-    pub async fn clauses(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<ClauseView>, StoreError> {
+    pub async fn clauses(&self, document_id: i64, scope: Option<&str>, page: Page) -> Result<Paged<ClauseView>, StoreError> {
         self.document_row(document_id, scope).await?;
-        let rows = self.clause_rows(document_id).await?;
-        Ok(rows
+        let q = clause::Entity::find().filter(clause::Column::DocumentId.eq(document_id));
+        let total = q.clone().count(&self.db).await?;
+        let rows = q.order_by_asc(clause::Column::Ordinal).offset(page.offset).limit(page.limit).all(&self.db).await?;
+        let items = rows
             .into_iter()
             .map(|c| ClauseView {
                 id: c.id,
@@ -494,7 +521,8 @@ impl Store {
                 is_table_row: c.is_table_row,
                 text: c.text,
             })
-            .collect())
+            .collect();
+        Ok(Paged { items, total })
     }
 
     /// The original bytes of a document, with its file name.
@@ -504,9 +532,9 @@ impl Store {
     }
 
     /// The stored findings of a document, in position order.
-    pub async fn findings(&self, document_id: i64, scope: Option<&str>) -> Result<Vec<StoredFinding>, StoreError> {
+    pub async fn findings(&self, document_id: i64, scope: Option<&str>, page: Page) -> Result<Paged<StoredFinding>, StoreError> {
         self.document_row(document_id, scope).await?;
-        findings::of_document(&self.db, document_id, &self.rule_sets).await
+        findings::of_document(&self.db, document_id, &self.rule_sets, page).await
     }
 
     /// Ids of every parsed document (the ones that belong in the index).
