@@ -19,7 +19,7 @@ use crate::facets::FacetCollector;
 use crate::highlight::snippet;
 use crate::query::{build_query, split_terms};
 use crate::schema::{build_schema, names, Fields};
-use crate::{Hit, IndexDoc, IndexError, SearchQuery, SearchResults};
+use crate::{Hit, IndexDoc, IndexError, QueryProblem, SearchQuery, SearchResults, MAX_QUERY_CHARS, MAX_TERMS};
 
 /// Page size used when [`SearchQuery::limit`] is 0.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -206,16 +206,19 @@ impl ClauseIndex {
     /// Hits are ordered by BM25 score, then clause id; facets count all matching clauses.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, IndexError> {
         if q.offset > MAX_OFFSET {
-            return Err(IndexError::Query(format!(
-                "offset {} is larger than the maximum {MAX_OFFSET}",
-                q.offset
-            )));
+            return Err(IndexError::Query(QueryProblem::OffsetTooLarge { max: MAX_OFFSET }));
+        }
+        if q.q.chars().count() > MAX_QUERY_CHARS {
+            return Err(IndexError::Query(QueryProblem::TooLong { max: MAX_QUERY_CHARS }));
         }
         let limit = match q.limit {
             0 => DEFAULT_LIMIT,
             n => n.min(MAX_LIMIT),
         };
         let terms = split_terms(&q.q);
+        if terms.len() > MAX_TERMS {
+            return Err(IndexError::Query(QueryProblem::TooManyTerms { max: MAX_TERMS }));
+        }
         let query = build_query(&self.fields, &terms, &q.filters)?;
         let top = TopDocs::with_limit(limit)
             .and_offset(q.offset)

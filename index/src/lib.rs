@@ -28,13 +28,31 @@ pub enum IndexError {
     /// From tantivy: I/O, corruption, or (on open) "schema does not match".
     #[error("search index (tantivy) failed")]
     Tantivy(#[from] tantivy::TantivyError),
-    /// The request is invalid (a term with no searchable characters, offset too large); a 400.
+    /// The request is invalid; a 400 for the caller.
     #[error("invalid query: {0}")]
-    Query(String),
+    Query(QueryProblem),
     /// Anything else (e.g. the index directory cannot be created).
     #[error("{0}")]
     Other(String),
 }
+
+/// Why a query was refused. The text names the problem without repeating the query.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryProblem {
+    #[error("a term contains no letters, digits or CJK characters")]
+    NoSearchableCharacters,
+    #[error("the query is longer than {max} characters")]
+    TooLong { max: usize },
+    #[error("the query has more than {max} terms")]
+    TooManyTerms { max: usize },
+    #[error("offset larger than the maximum {max}")]
+    OffsetTooLarge { max: usize },
+}
+
+/// Longest accepted query, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Most terms in one query (each term is one phrase query: the cost grows with their number).
+pub const MAX_TERMS: usize = 16;
 
 /// One clause to index.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]

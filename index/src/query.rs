@@ -50,9 +50,7 @@ pub fn term_query(field: Field, term: &str) -> Result<Box<dyn Query>, IndexError
     let first = match tokens.first() {
         Some(t) => t.position,
         None => {
-            return Err(IndexError::Query(format!(
-                "search term {term:?} contains no letters, digits or CJK characters"
-            )))
+            return Err(IndexError::Query(crate::QueryProblem::NoSearchableCharacters))
         }
     };
     if tokens.len() == 1 {

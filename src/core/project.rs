@@ -8,6 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// Longest accepted 项目编号, 项目名称, purchaser or agency name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
+/// Largest accepted budget: 1万亿元 (10^12 yuan) in 分 — far above any single procurement, and
+/// far below where integer 分 could overflow in sums.
+pub const MAX_BUDGET: Fen = Fen(100_000_000_000_000);
+
 /// A new project, valid by construction (see [`ProjectDraft::validate`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProject {
@@ -63,8 +67,10 @@ impl ProjectDraft {
             problems.push("采购类型应为 goods、services 或 works（货物、服务或工程）".to_string());
         }
         let budget = Fen::parse_yuan(self.budget.trim()).ok();
-        if budget.is_none() {
-            problems.push("预算金额应为以元为单位的数字字符串，最多两位小数，例如 \"1560000.00\"".to_string());
+        match budget {
+            None => problems.push("预算金额应为以元为单位的数字字符串，最多两位小数，例如 \"1560000.00\"".to_string()),
+            Some(b) if b.0 < 0 || b > MAX_BUDGET => problems.push("预算金额超出范围（0 至 1 万亿元）".to_string()),
+            Some(_) => {}
         }
         match (method, procurement_type, budget) {
             (Some(method), Some(procurement_type), Some(budget)) if problems.is_empty() => Ok(NewProject {
@@ -115,5 +121,7 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("项目名称不能为空")));
         assert!(problems.iter().any(|p| p.contains("公开招标、邀请招标")));
         assert!(problems.iter().any(|p| p.contains("过长")));
+        let too_big = ProjectDraft { budget: "92233720368547758.07".into(), ..draft() }.validate().unwrap_err();
+        assert!(too_big.iter().any(|p| p.contains("预算金额")), "{too_big:?}");
     }
 }

@@ -101,3 +101,20 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
     let again = service.search(&Scope::All, fairtender_index::SearchQuery { q: "交货地点".into(), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(again.total, 1);
 }
+
+/// Queries are bounded in length and terms; the refusal is Chinese and does not echo the query.
+#[tokio::test]
+async fn oversized_queries_are_refused_without_echo() {
+    let app = spawn_app().await;
+    let many: Vec<String> = (0..17).map(|i| format!("词{i}")).collect();
+    let long = "注册资本".repeat(60);
+    for q in [many.join(" "), long.clone()] {
+        let r = app.get(&format!("/api/v1/search?q={}", enc(&q))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.json);
+        let message = r.json["error"]["message"].as_str().unwrap();
+        assert!(message.contains("最多"), "{message}");
+        assert!(!message.contains("词16") && !message.contains(&long[..24]), "echoed: {message}");
+    }
+    let ok = app.get(&format!("/api/v1/search?q={}", enc(&many[..16].join(" ")))).await;
+    assert_eq!(ok.status, StatusCode::OK);
+}

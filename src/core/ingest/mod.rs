@@ -13,9 +13,14 @@ pub use limits::{Deadline, IngestError, Limits};
 
 use crate::core::document::{Extracted, Format};
 
-/// Guesses the format from the leading bytes, falling back to the file name.
+/// Decides the format from the content and the file name together: a PDF header at the start
+/// (or, as PDF readers tolerate, after junk within the first KiB, unless the name says text — a
+/// text file may well mention "%PDF-"), a zip for DOCX, otherwise the name, otherwise text.
 pub fn sniff_format(bytes: &[u8], file_name: Option<&str>) -> Result<Format, IngestError> {
-    if bytes.starts_with(b"%PDF-") || bytes.len() > 5 && bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
+    let ext = file_name.and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
+    let named_text = matches!(ext.as_deref(), Some("txt" | "text"));
+    let pdf_after_junk = || bytes.len() > 5 && bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-");
+    if bytes.starts_with(b"%PDF-") || (!named_text && pdf_after_junk()) {
         return Ok(Format::Pdf);
     }
     if bytes.starts_with(b"PK\x03\x04") {
@@ -25,9 +30,6 @@ pub fn sniff_format(bytes: &[u8], file_name: Option<&str>) -> Result<Format, Ing
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(IngestError::UnsupportedFormat(Some("legacy .doc/.xls".into())));
     }
-    let ext = file_name
-        .and_then(|n| n.rsplit_once('.'))
-        .map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("pdf") => Ok(Format::Pdf),
         Some("docx") => Ok(Format::Docx),
@@ -55,4 +57,26 @@ pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Result
         return Err(IngestError::Empty);
     }
     Ok(extracted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_comes_from_content_and_name_together() {
+        let mentions_pdf = "关于电子文件格式的说明：上传的文件须以 %PDF- 开头。\n第一章 总则".as_bytes();
+        assert_eq!(sniff_format(mentions_pdf, Some("说明.txt")).unwrap(), Format::Text);
+        assert_eq!(
+            extract(mentions_pdf, Some("说明.txt"), &Limits::default()).unwrap().format,
+            Format::Text,
+            "a text file that mentions %PDF- is read as text"
+        );
+        // A real PDF header wins whatever the name says; junk before it is tolerated.
+        assert_eq!(sniff_format(b"%PDF-1.7\n...", Some("x.txt")).unwrap(), Format::Pdf);
+        assert_eq!(sniff_format(b"\r\n\r\n%PDF-1.4\n...", Some("x.pdf")).unwrap(), Format::Pdf);
+        assert_eq!(sniff_format(b"\r\n%PDF-1.4\n...", None).unwrap(), Format::Pdf);
+        assert_eq!(sniff_format(b"PK\x03\x04...", Some("a.docx")).unwrap(), Format::Docx);
+        assert_eq!(sniff_format("第一章".as_bytes(), None).unwrap(), Format::Text);
+    }
 }

@@ -102,8 +102,14 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Ingest(e) => e.into(),
             ServiceError::Store(e) => e.into(),
-            ServiceError::Index(fairtender_index::IndexError::Query(q)) => {
-                ApiError::bad_request(format!("检索式无效：{q}"))
+            ServiceError::Index(fairtender_index::IndexError::Query(problem)) => {
+                use fairtender_index::QueryProblem;
+                ApiError::bad_request(match problem {
+                    QueryProblem::NoSearchableCharacters => "检索词须包含文字、字母或数字，不能只有标点".to_string(),
+                    QueryProblem::TooLong { max } => format!("检索式过长（最多 {max} 个字）"),
+                    QueryProblem::TooManyTerms { max } => format!("检索词过多（最多 {max} 个）"),
+                    QueryProblem::OffsetTooLarge { max } => format!("翻页过深（offset 最大为 {max}）"),
+                })
             }
             ServiceError::Invalid(m) => ApiError::invalid(m),
             ServiceError::Forbidden(what) => {
