@@ -94,13 +94,32 @@ impl ClauseIndex {
         Self::from_index(index, options)
     }
 
+    /// Opens an existing index in `dir` for searching only: no writer, so it never takes the
+    /// writer lock and works while another process (the service) writes. Writes through it
+    /// fail; the reader sees the index as committed when it was opened.
+    pub fn open_read_only(dir: &Path) -> Result<ClauseIndex, IndexError> {
+        let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        let index = Index::open(directory)?;
+        Self::build(index, IndexOptions::default(), false)
+    }
+
+    /// Whether another process holds the writer lock of the index in `dir` — the error
+    /// [`ClauseIndex::open_or_create`] gives when, e.g., `fairtender serve` runs on it.
+    pub fn is_lock_busy(err: &IndexError) -> bool {
+        matches!(err, IndexError::Tantivy(tantivy::TantivyError::LockFailure(..)))
+    }
+
     /// An in-memory index (tests, stateless use).
     pub fn in_memory() -> Result<ClauseIndex, IndexError> {
         let (schema, _) = build_schema();
         Self::from_index(Index::create_in_ram(schema), IndexOptions::default())
     }
 
-    fn from_index(mut index: Index, options: IndexOptions) -> Result<ClauseIndex, IndexError> {
+    fn from_index(index: Index, options: IndexOptions) -> Result<ClauseIndex, IndexError> {
+        Self::build(index, options, true)
+    }
+
+    fn build(mut index: Index, options: IndexOptions, writable: bool) -> Result<ClauseIndex, IndexError> {
         if options.search_threads > 1 {
             index.set_multithread_executor(options.search_threads)?;
         }
@@ -109,7 +128,7 @@ impl ClauseIndex {
             .tokenizers()
             .register(TOKENIZER_NAME, TextAnalyzer::from(CjkBigramTokenizer));
         let fields = fields_of(&index)?;
-        let writer = new_writer(&index, &options)?;
+        let writer = if writable { Some(new_writer(&index, &options)?) } else { None };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -117,7 +136,7 @@ impl ClauseIndex {
         Ok(ClauseIndex {
             index,
             fields,
-            writer: Mutex::new(Some(writer)),
+            writer: Mutex::new(writer),
             reader,
             options,
         })

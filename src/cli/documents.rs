@@ -108,7 +108,8 @@ pub async fn reindex(cfg: &Config) -> Result<i32, CliError> {
 
 /// `search QUERY`.
 pub async fn search(cfg: &Config, query: String, limit: usize, section_kind: Option<String>, json: bool) -> Result<i32, CliError> {
-    let service = Service::open(cfg).await?;
+    // Read-only: works beside a running `serve`, and skips compiling the rule library.
+    let service = Service::open_read_only(cfg).await?;
     let mut q = fairtender_index::SearchQuery { q: query, limit, ..Default::default() };
     q.filters.section_kind = section_kind;
     let res = service.search(&Scope::All, q).await?;

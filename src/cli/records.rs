@@ -62,7 +62,7 @@ pub async fn metrics(
     as_of: Option<chrono::NaiveDate>,
     output: Option<PathBuf>,
 ) -> Result<i32, CliError> {
-    let service = Service::open(cfg).await?;
+    let service = Service::open_read_only(cfg).await?;
     let today = chrono::Utc::now().date_naive();
     let report = service.metrics(MetricsQuery::new(from, to, by.into(), group.into(), as_of, today)).await?;
     let bytes = match format {
@@ -82,7 +82,7 @@ pub async fn metrics(
 
 /// `record-checks`: overdue items and process flags as JSON.
 pub async fn checks(cfg: &Config, today: Option<chrono::NaiveDate>) -> Result<i32, CliError> {
-    let service = Service::open(cfg).await?;
+    let service = Service::open_read_only(cfg).await?;
     let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let v = service.record_checks(today).await?;
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());

@@ -91,6 +91,12 @@ pub enum ServiceError {
     Rules(#[from] crate::core::rules::RuleError),
     #[error("cannot listen on {addr}")]
     Bind { addr: std::net::SocketAddr, #[source] source: std::io::Error },
+    /// Another process (normally `fairtender serve`) holds the search index's writer lock.
+    #[error("the search index in {dir} is in use by another fairtender process (is `fairtender serve` running on this data directory?); stop it first, or upload through its HTTP API")]
+    IndexBusy { dir: PathBuf },
+    /// A read-only service was asked to write.
+    #[error("this command opened the data read-only and cannot change it")]
+    ReadOnly,
     #[error("cannot create data directory {path}")]
     DataDir { path: PathBuf, #[source] source: std::io::Error },
 }
@@ -113,6 +119,16 @@ pub struct Service {
     index: Arc<ClauseIndex>,
     rulebook: Arc<Rulebook>,
     limits: Limits,
+    /// Opened by [`Service::open_read_only`]: searches and reads, never writes.
+    read_only: bool,
+}
+
+/// The blob store the configuration names.
+fn blob_store(config: &Config) -> Result<BlobStore, StoreError> {
+    match &config.blob_url {
+        Some(url) if !url.is_empty() => BlobStore::open(url),
+        _ => BlobStore::local(&config.data_dir.join("blobs")),
+    }
 }
 
 /// SHA-256 of `bytes` as lowercase hex.
@@ -130,21 +146,47 @@ impl Service {
             Some(dir) => Rulebook::load_dir(dir)?,
             None => Rulebook::builtin()?,
         };
-        let blobs = match &config.blob_url {
-            Some(url) if !url.is_empty() => BlobStore::open(url)?,
-            _ => BlobStore::local(&config.data_dir.join("blobs"))?,
-        };
-        let store = Store::connect(&config.database_url(), blobs).await?;
+        let store = Store::connect(&config.database_url(), blob_store(config)?).await?;
         let index_dir = config.data_dir.join("index");
-        let index = tokio::task::spawn_blocking(move || ClauseIndex::open_or_create(&index_dir))
+        let dir = index_dir.clone();
+        let index = tokio::task::spawn_blocking(move || ClauseIndex::open_or_create(&dir))
             .await
-            .map_err(|e| ServiceError::Task(e.to_string()))??;
-        let service = Service { store, index: Arc::new(index), rulebook: Arc::new(rulebook), limits: config.limits.clone() };
+            .map_err(|e| ServiceError::Task(e.to_string()))?
+            .map_err(|e| if ClauseIndex::is_lock_busy(&e) { ServiceError::IndexBusy { dir: index_dir } } else { e.into() })?;
+        let service =
+            Service { store, index: Arc::new(index), rulebook: Arc::new(rulebook), limits: config.limits.clone(), read_only: false };
         let caught_up = service.catch_up_index().await?;
         if caught_up > 0 {
             tracing::info!(documents = caught_up, "index caught up with the database");
         }
         Ok(service)
+    }
+
+    /// Opens the data for reading only (search, metrics, checks of the registers): the index
+    /// without its writer, so it works beside a running `fairtender serve`, and no rule
+    /// library (nothing is checked). Uploads and reindexing are refused.
+    pub async fn open_read_only(config: &Config) -> Result<Service, ServiceError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })?;
+        let store = Store::connect(&config.database_url(), blob_store(config)?).await?;
+        let index_dir = config.data_dir.join("index");
+        let index = tokio::task::spawn_blocking(move || {
+            if index_dir.join("meta.json").exists() {
+                ClauseIndex::open_read_only(&index_dir)
+            } else {
+                // Nothing indexed yet: an empty index answers every search with nothing.
+                ClauseIndex::in_memory()
+            }
+        })
+        .await
+        .map_err(|e| ServiceError::Task(e.to_string()))??;
+        Ok(Service {
+            store,
+            index: Arc::new(index),
+            rulebook: Arc::new(Rulebook::empty()),
+            limits: config.limits.clone(),
+            read_only: true,
+        })
     }
 
     /// The rule library in use.
@@ -245,6 +287,9 @@ impl Service {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Result<UploadOutcome, ServiceError> {
+        if self.read_only {
+            return Err(ServiceError::ReadOnly);
+        }
         self.store.project(project_id, scope.agency()).await?;
         if bytes.len() as u64 > self.limits.max_bytes {
             return Err(IngestError::TooLarge { size: bytes.len() as u64, limit: self.limits.max_bytes }.into());
@@ -317,6 +362,9 @@ impl Service {
     /// Drops the index and rebuilds it from the database. `progress(done, total)` is called
     /// after each document.
     pub async fn reindex(&self, mut progress: impl FnMut(usize, usize)) -> Result<usize, ServiceError> {
+        if self.read_only {
+            return Err(ServiceError::ReadOnly);
+        }
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.clear()).await.map_err(|e| ServiceError::Task(e.to_string()))??;
         let ids = self.store.parsed_document_ids().await?;

@@ -112,3 +112,32 @@ fn rules_commands_and_a_broken_rule_directory() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("region/R01.toml:") && err.contains("colour"), "{err}");
 }
+
+/// Beside a running service (which holds the index writer), read-only commands work and a
+/// writing command says what is in the way instead of a raw lock error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_beside_a_running_service() {
+    let app = crate::helpers::spawn_app().await;
+    let p = app.project("CLI-1", "青岚市采购中心").await;
+    let r = app.upload(p, "tender_small.pdf", &crate::helpers::fixture_bytes("tender_small.pdf")).await;
+    assert_eq!(r.status.as_u16(), 201);
+    let data = app.config.data_dir.to_str().unwrap().to_string();
+    let mut base = vec!["--data-dir".to_string(), data];
+    if let Some(url) = &app.config.database_url {
+        base.extend(["--database-url".to_string(), url.clone()]);
+    }
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+        args.extend(extra);
+        fairtender(&args)
+    };
+    let out = tokio::task::block_in_place(|| run(&["search", "资格"]));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).starts_with("0 hits"), "{}", String::from_utf8_lossy(&out.stdout));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "第一章 总则\n一、本项目接受联合体投标。\n").unwrap();
+    let out = tokio::task::block_in_place(|| run(&["import", dir.path().to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another fairtender process") && !err.contains("LockBusy"), "{err}");
+}

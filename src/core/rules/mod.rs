@@ -228,6 +228,12 @@ impl Rulebook {
         Ok(Rulebook { rules, version, prefilter, keyword_rules, lexicons: lexicon::Lexicons::new(), statutes: exceptions::Statutes::default() })
     }
 
+    /// A rulebook with no rules (for a read-only service that checks nothing).
+    pub fn empty() -> Rulebook {
+        // No rules means no keywords and no patterns: nothing here can fail.
+        Rulebook::assemble(Vec::new(), "none".into()).unwrap_or_else(|_| unreachable!("an empty rulebook always assembles"))
+    }
+
     /// A rulebook of already-compiled rules (e.g. some of [`Rulebook::rules`], possibly
     /// modified), with this book's version; the examples are not run again. Used by the
     /// benchmark to time rules one by one.
