@@ -123,6 +123,9 @@ pub struct Service {
     read_only: bool,
 }
 
+/// How old an unreferenced blob must be before the start-up sweep removes it.
+pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// The blob store the configuration names.
 fn blob_store(config: &Config) -> Result<BlobStore, StoreError> {
     match &config.blob_url {
@@ -159,6 +162,16 @@ impl Service {
         if caught_up > 0 {
             tracing::info!(documents = caught_up, "index caught up with the database");
         }
+        // Blobs of uploads whose transaction failed or was cut by a crash: collected in the
+        // background, past a grace that keeps uploads in flight in other instances safe.
+        let sweeper = service.store.clone();
+        tokio::spawn(async move {
+            match sweeper.sweep_orphan_blobs(ORPHAN_GRACE).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(blobs = n, "removed blobs no document references"),
+                Err(e) => tracing::warn!(error = %e, "sweeping orphaned blobs failed"),
+            }
+        });
         Ok(service)
     }
 
@@ -330,6 +343,15 @@ impl Service {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Removes blobs no document references that are older than `grace` (the service does
+    /// this on start with [`ORPHAN_GRACE`]).
+    pub async fn sweep_orphan_blobs(&self, grace: std::time::Duration) -> Result<usize, ServiceError> {
+        if self.read_only {
+            return Err(ServiceError::ReadOnly);
+        }
+        Ok(self.store.sweep_orphan_blobs(grace).await?)
     }
 
     /// (Re)indexes one document's clauses.

@@ -175,3 +175,22 @@ async fn long_lists_are_paged() {
     assert_eq!(findings.status, StatusCode::OK);
     assert!(findings.json["findings"].as_array().unwrap().len() <= 1);
 }
+
+/// A blob no document references (its upload's transaction failed, or a crash came between
+/// the blob and the commit) is collected by the sweep the service runs on start; the blobs of
+/// stored documents stay.
+#[tokio::test]
+async fn orphaned_blobs_are_swept() {
+    let app = spawn_app().await;
+    let p = app.project("SWEEP-1", "青岚市采购中心").await;
+    let stored = app.upload(p, "a.txt", "第一章 总则\n一、本项目接受联合体投标。\n".as_bytes()).await;
+    assert_eq!(stored.status, StatusCode::CREATED);
+    let blobs = fairtender::server::store::BlobStore::local(&app.config.data_dir.join("blobs")).unwrap();
+    blobs.put(&"0f".repeat(32), b"never committed").await.unwrap();
+    assert_eq!(walk(&app.config.data_dir.join("blobs")).len(), 2);
+    assert_eq!(app.service.sweep_orphan_blobs(fairtender::server::service::ORPHAN_GRACE).await.unwrap(), 0, "too young");
+    assert_eq!(app.service.sweep_orphan_blobs(std::time::Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(walk(&app.config.data_dir.join("blobs")).len(), 1);
+    let file = app.get(&format!("/api/v1/documents/{}/file", stored.json["id"])).await;
+    assert_eq!(file.status, StatusCode::OK);
+}

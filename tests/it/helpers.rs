@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fairtender::server::app::Application;
-use fairtender::server::service::Config;
+use fairtender::server::service::{Config, Service};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
@@ -13,6 +13,7 @@ use tower::ServiceExt;
 /// A running application on a fresh data directory and database.
 pub struct TestApp {
     pub router: axum::Router,
+    pub service: Service,
     pub config: Config,
     pub _dir: tempfile::TempDir,
 }
@@ -59,7 +60,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let app = Application::build(&config, "127.0.0.1:0".parse().unwrap()).await.expect("build app");
     assert_ne!(app.port(), 0);
-    TestApp { router: app.router(), config, _dir: dir }
+    TestApp { router: app.router(), service: app.service().clone(), config, _dir: dir }
 }
 
 impl TestApp {

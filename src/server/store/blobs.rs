@@ -17,6 +17,8 @@ pub struct BlobStore {
     prefix: Key,
     /// Where the blobs are, for operators' messages ("/data/blobs", "s3://bucket/p").
     location: String,
+    /// The directory of a local store (where a crash can leave staging files behind).
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl BlobStore {
@@ -26,7 +28,12 @@ impl BlobStore {
     pub fn local(root: &Path) -> Result<BlobStore, StoreError> {
         std::fs::create_dir_all(root).map_err(|source| StoreError::Io { path: root.to_path_buf(), source })?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| StoreError::Blob { location: root.display().to_string(), source: e })?;
-        Ok(BlobStore { store: Arc::new(fs.with_fsync(true)), prefix: Key::default(), location: root.display().to_string() })
+        Ok(BlobStore {
+            store: Arc::new(fs.with_fsync(true)),
+            prefix: Key::default(),
+            location: root.display().to_string(),
+            local_root: Some(root.to_path_buf()),
+        })
     }
 
     /// Blobs where `url` says: `file:///dir` (or a plain path) for a local directory,
@@ -47,7 +54,7 @@ impl BlobStore {
             _ => {
                 let env = std::env::vars().filter(|(k, _)| k.starts_with("AWS_")).map(|(k, v)| (k.to_ascii_lowercase(), v));
                 let (store, prefix) = object_store::parse_url_opts(&parsed, env).map_err(|e| bad(e.to_string()))?;
-                Ok(BlobStore { store: Arc::from(store), prefix, location: url.to_string() })
+                Ok(BlobStore { store: Arc::from(store), prefix, location: url.to_string(), local_root: None })
             }
         }
     }
@@ -86,6 +93,50 @@ impl BlobStore {
     }
 }
 
+impl BlobStore {
+    /// Removes blobs that no stored document references (`referenced` says which are) and
+    /// that are older than `grace` — an upload whose transaction failed, or a process killed
+    /// between the blob write and the commit, leaves one — and, in a local store, staging files
+    /// a crash left mid-write. The grace keeps in-flight uploads (which write the blob before
+    /// their transaction) safe. Returns how many were removed.
+    pub async fn sweep(&self, grace: std::time::Duration, referenced: impl Fn(&str) -> bool) -> Result<usize, StoreError> {
+        use futures_util::TryStreamExt;
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(grace).unwrap_or_default();
+        let listed: Vec<object_store::ObjectMeta> =
+            self.store.list(Some(&self.prefix)).try_collect().await.map_err(|e| self.failed(e))?;
+        let mut removed = 0;
+        for meta in listed {
+            let Some(sha) = meta.location.filename().map(str::to_string) else { continue };
+            if meta.last_modified <= cutoff && !referenced(&sha) {
+                match self.store.delete(&meta.location).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => removed += 1,
+                    Err(e) => return Err(self.failed(e)),
+                }
+            }
+        }
+        if let Some(root) = &self.local_root {
+            removed += sweep_staging(root, grace);
+        }
+        Ok(removed)
+    }
+}
+
+/// Deletes `name#n` staging files older than `grace` below `root` (two levels: `ab/…`).
+fn sweep_staging(root: &Path, grace: std::time::Duration) -> usize {
+    let mut removed = 0;
+    let old = |p: &Path| p.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age >= grace);
+    for dir in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            let p = f.path();
+            let staged = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains('#'));
+            if staged && old(&p) && std::fs::remove_file(&p).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +158,21 @@ mod tests {
         assert!(a.is_ok() && b.is_ok());
         assert!(matches!(BlobStore::open("s3://bucket/x"), Err(StoreError::BlobUrl { .. })) || cfg!(feature = "s3"));
         assert!(matches!(BlobStore::open("ftp://host/x"), Err(StoreError::BlobUrl { .. })));
+    }
+
+    #[tokio::test]
+    async fn sweep_removes_unreferenced_blobs_and_staging_files_past_the_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::local(dir.path()).unwrap();
+        let (kept, orphan) = ("aa".repeat(32), "bb".repeat(32));
+        blobs.put(&kept, b"kept").await.unwrap();
+        blobs.put(&orphan, b"orphan").await.unwrap();
+        std::fs::write(dir.path().join("aa").join(format!("{kept}#1")), b"half").unwrap();
+        // Within the grace nothing goes: an upload may be about to commit.
+        assert_eq!(blobs.sweep(std::time::Duration::from_secs(3600), |s| s == kept).await.unwrap(), 0);
+        assert_eq!(blobs.sweep(std::time::Duration::ZERO, |s| s == kept).await.unwrap(), 2);
+        assert_eq!(blobs.get(&kept).await.unwrap(), b"kept");
+        assert!(matches!(blobs.get(&orphan).await, Err(StoreError::NotFound(Missing::Blob))));
+        assert!(!dir.path().join("aa").join(format!("{kept}#1")).exists());
     }
 }

@@ -266,6 +266,19 @@ impl Store {
         &self.blobs
     }
 
+    /// Removes blobs no document references, older than `grace` (see [`BlobStore::sweep`]).
+    pub async fn sweep_orphan_blobs(&self, grace: std::time::Duration) -> Result<usize, StoreError> {
+        let referenced: std::collections::HashSet<String> = document::Entity::find()
+            .select_only()
+            .column(document::Column::Sha256)
+            .into_tuple::<String>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        self.blobs.sweep(grace, |sha| referenced.contains(sha)).await
+    }
+
     async fn agency_id(&self, name: &str) -> Result<i64, StoreError> {
         agency_id(&self.db, name).await
     }
@@ -393,7 +406,8 @@ impl Store {
                 format.to_string(),
                 DocumentStatus::NeedsOcr,
                 "[]".to_string(),
-                Some("PDF has no text layer; needs OCR".to_string()),
+                // Shown to users: Chinese (the log has the English reason).
+                Some("PDF 没有文字层（可能是扫描件），需要先进行文字识别（OCR）".to_string()),
             ),
         };
         let doc_model = document::ActiveModel {
