@@ -18,7 +18,7 @@ use fairtender::core::records::{self, GroupBy, Granularity, MetricsInput, Metric
 
 #[path = "support/synth.rs"]
 mod synth;
-use fairtender::server::service::{Config, Service};
+use fairtender::server::service::{Config, Scope, Service};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
@@ -46,7 +46,7 @@ fn main() {
         let service = rt.block_on(Service::open(&Config::new(dir.path()))).expect("service opens");
         let files = synth::import_files(500, 1000, 42);
         let t = Instant::now();
-        let r = rt.block_on(service.import_records(files, false)).expect("import succeeds");
+        let r = rt.block_on(service.import_records(&Scope::All, files, false)).expect("import succeeds");
         let d = t.elapsed();
         let w = r.written.as_ref();
         println!(
@@ -97,7 +97,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let service = rt.block_on(Service::open(&Config::new(dir.path()))).expect("service opens");
     let t = Instant::now();
-    let r = rt.block_on(service.import_records(synth::import_files(2000, 20_000, 11), false)).expect("import succeeds");
+    let r = rt.block_on(service.import_records(&Scope::All, synth::import_files(2000, 20_000, 11), false)).expect("import succeeds");
     let w = r.written.as_ref();
     println!(
         "import 2,000 projects + 20,000 challenges: {} (written {} challenges, {} complaints)",
@@ -108,7 +108,7 @@ fn main() {
     let mut times = Vec::new();
     for group in [GroupBy::Agency, GroupBy::Agency, GroupBy::Agency] {
         let t = Instant::now();
-        let r = rt.block_on(service.metrics(query(group))).expect("metrics");
+        let r = rt.block_on(service.metrics(&Scope::All, query(group))).expect("metrics");
         times.push((t.elapsed(), r.rows.len()));
     }
     times.sort();

@@ -3,7 +3,7 @@
 use super::args::{ByArg, GroupArg, MetricsFormat};
 use super::{read_file, CliError};
 use crate::core::records::{report, ImportFiles, MetricsQuery};
-use crate::server::service::{Config, Service};
+use crate::server::service::{Config, Scope, Service};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -23,7 +23,7 @@ pub async fn import(
         return Err(CliError::Message("nothing to import: give --projects, --challenges and/or --complaints".into()));
     }
     let service = Service::open(cfg).await?;
-    let out = service.import_records(files, skip_invalid).await?;
+    let out = service.import_records(&Scope::All, files, skip_invalid).await?;
     for r in &out.rejected {
         eprintln!("{}:{}: {}: {}", r.file, r.row, r.id.as_deref().unwrap_or("-"), r.message);
     }
@@ -64,7 +64,7 @@ pub async fn metrics(
 ) -> Result<i32, CliError> {
     let service = Service::open_read_only(cfg).await?;
     let today = chrono::Utc::now().date_naive();
-    let report = service.metrics(MetricsQuery::new(from, to, by.into(), group.into(), as_of, today)).await?;
+    let report = service.metrics(&Scope::All, MetricsQuery::new(from, to, by.into(), group.into(), as_of, today)).await?;
     let bytes = match format {
         MetricsFormat::Text => report::to_text(&report).into_bytes(),
         MetricsFormat::Json => report::to_json(&report).into_bytes(),
@@ -84,7 +84,7 @@ pub async fn metrics(
 pub async fn checks(cfg: &Config, today: Option<chrono::NaiveDate>) -> Result<i32, CliError> {
     let service = Service::open_read_only(cfg).await?;
     let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let v = service.record_checks(today).await?;
+    let v = service.record_checks(&Scope::All, today).await?;
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     Ok(0)
 }

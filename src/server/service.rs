@@ -9,7 +9,7 @@ use crate::core::review::{self, Reviewed};
 use crate::core::rules::Rulebook;
 use crate::core::vocab::DocumentKind;
 use crate::server::store::{
-    BlobStore, ClauseView, Page, Paged, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
+    BlobStore, BlobStream, ClauseView, Page, Paged, DocumentView, NewProject, ProjectView, Store, StoreError, StoredFinding, UploadContent,
 };
 use fairtender_index::{ClauseIndex, IndexDoc, IndexError, SearchQuery, SearchResults};
 use sha2::{Digest, Sha256};
@@ -274,7 +274,7 @@ impl Service {
     }
 
     /// The original bytes of a visible document, with its file name.
-    pub async fn document_file(&self, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), ServiceError> {
+    pub async fn document_file(&self, scope: &Scope, id: i64) -> Result<(String, BlobStream), ServiceError> {
         Ok(self.store.document_bytes(id, scope.agency()).await?)
     }
 
@@ -433,8 +433,21 @@ pub struct RecordImport {
 impl Service {
     /// Validates every row of a register import, then writes all of it, or (with
     /// `skip_invalid`) the valid rows only. Re-importing the same files changes nothing.
-    pub async fn import_records(&self, files: crate::core::records::ImportFiles, skip_invalid: bool) -> Result<RecordImport, ServiceError> {
+    pub async fn import_records(
+        &self,
+        scope: &Scope,
+        files: crate::core::records::ImportFiles,
+        skip_invalid: bool,
+    ) -> Result<RecordImport, ServiceError> {
         use crate::core::records::RejectReason;
+        // Registers list many agencies' projects: importing them is the operator's job until
+        // accounts exist (the workflow issue), not one agency's.
+        if scope.agency().is_some() {
+            return Err(ServiceError::Forbidden("import registers as one agency"));
+        }
+        // The turn covers validation too: rows validated against what is stored must still be
+        // new when written (SQLite; on PostgreSQL a concurrent import loses with a 409).
+        let _turn = self.store.write_turn().await;
         let stored = crate::server::store::records::load(self.store.db()).await?;
         let known = crate::server::store::records::known(&stored);
         let plan = tokio::task::spawn_blocking(move || crate::core::records::parse_import(files, &known))
@@ -443,7 +456,6 @@ impl Service {
         let (unchanged, rejected): (Vec<_>, Vec<_>) =
             plan.rejected.iter().cloned().partition(|r| matches!(r.reason, RejectReason::AlreadyExists));
         let written = if rejected.is_empty() || skip_invalid {
-            let _turn = self.store.write_turn().await;
             Some(crate::server::store::records::write(self.store.db(), &plan).await?)
         } else {
             None
@@ -452,17 +464,34 @@ impl Service {
     }
 
     /// Links a challenge to a clause it targets.
-    pub async fn link_challenge_clause(&self, challenge_id: &str, clause_id: i64) -> Result<(), ServiceError> {
+    pub async fn link_challenge_clause(&self, scope: &Scope, challenge_id: &str, clause_id: i64) -> Result<(), ServiceError> {
+        if let Some(agency) = scope.agency() {
+            // Another agency's challenge or clause is answered as absent.
+            let mine = crate::server::store::records::load(self.store.db()).await?.of_agency(agency);
+            if !mine.challenges.iter().any(|c| c.id.as_str() == challenge_id) {
+                return Err(StoreError::NotFound(crate::server::store::Missing::Challenge).into());
+            }
+        }
         let _turn = self.store.write_turn().await;
         Ok(crate::server::store::records::link_clause(self.store.db(), challenge_id, clause_id).await?)
     }
 
     /// Challenge/complaint statistics over the stored registers and the review activity.
-    pub async fn metrics(&self, q: crate::core::records::MetricsQuery) -> Result<crate::core::records::MetricsReport, ServiceError> {
+    pub async fn metrics(
+        &self,
+        scope: &Scope,
+        q: crate::core::records::MetricsQuery,
+    ) -> Result<crate::core::records::MetricsReport, ServiceError> {
         let mut records = crate::server::store::records::load(self.store.db()).await?;
         records.projects.extend(crate::server::store::records::published_projects(self.store.db()).await?);
-        let links = crate::server::store::records::links(self.store.db()).await?;
-        let pre = crate::server::store::records::pre_stage(self.store.db()).await?;
+        let mut links = crate::server::store::records::links(self.store.db()).await?;
+        let mut pre = crate::server::store::records::pre_stage(self.store.db()).await?;
+        if let Some(agency) = scope.agency() {
+            records = records.of_agency(agency);
+            let ids: std::collections::HashSet<&str> = records.challenges.iter().map(|c| c.id.as_str()).collect();
+            links.retain(|l| ids.contains(l.challenge_id.as_str()));
+            pre.retain(|p| p.agency.as_deref() == Some(agency));
+        }
         tokio::task::spawn_blocking(move || {
             let input = crate::core::records::MetricsInput {
                 projects: &records.projects,
@@ -478,8 +507,11 @@ impl Service {
     }
 
     /// Overdue replies and decisions as of `today`, and the process checks over all records.
-    pub async fn record_checks(&self, today: chrono::NaiveDate) -> Result<serde_json::Value, ServiceError> {
-        let r = crate::server::store::records::load(self.store.db()).await?;
+    pub async fn record_checks(&self, scope: &Scope, today: chrono::NaiveDate) -> Result<serde_json::Value, ServiceError> {
+        let mut r = crate::server::store::records::load(self.store.db()).await?;
+        if let Some(agency) = scope.agency() {
+            r = r.of_agency(agency);
+        }
         let dl = crate::core::records::Deadlines::new(crate::core::calendar::WorkCalendar::builtin());
         let (overdue, uncertain) = crate::core::records::overdue(&dl, &r.challenges, &r.complaints, today);
         let mut flags = crate::core::records::check_all(&dl, &r.projects, &r.challenges, &r.complaints);

@@ -385,3 +385,35 @@ fn synthetic_bench_data_imports_and_measures() {
     let total: u64 = r.rows.iter().filter(|x| x.group.is_none()).map(|x| x.challenges).sum();
     assert_eq!(total, c.iter().filter(|x| x.received_date.year() <= 2025).count() as u64);
 }
+
+/// The registers follow ownership like everything else: an agency's metrics and checks count
+/// only its own projects, it cannot import registers or link another agency's challenges.
+#[tokio::test]
+async fn registers_are_scoped_to_the_agency_asking() {
+    let app = spawn_app().await;
+    assert_eq!(import_fixture(&app).await.status, StatusCode::OK);
+    let all = app.get("/api/v1/metrics?from=2024&to=2024&by=year&as_of=2026-01-31").await;
+    let mine = app.get_as("/api/v1/metrics?from=2024&to=2024&by=year&as_of=2026-01-31", Some("乙代理")).await;
+    let (all_p, mine_p) = (all.json["rows"][0]["projects"].as_u64().unwrap(), mine.json["rows"][0]["projects"].as_u64().unwrap());
+    assert!(mine_p > 0 && mine_p < all_p, "{mine_p} of {all_p}");
+    let checks = app.get_as("/api/v1/records/checks?today=2026-01-31", Some("乙代理")).await;
+    assert!(checks.json["flags"].as_array().unwrap().iter().all(|f| !f["record_id"].as_str().unwrap_or("").starts_with("C01")), "{:?}", checks.json);
+
+    let (ct, body) = multipart(&[("projects", "p.csv", PROJECTS.as_bytes())]);
+    let req = axum::http::Request::post("/api/v1/records/import")
+        .header("content-type", ct)
+        .header("x-agency", "%E4%B9%99%E4%BB%A3%E7%90%86")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    use tower::ServiceExt;
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // C01 is a challenge against 甲代理's P24-01: 乙代理 does not see it.
+    let link = axum::http::Request::post("/api/v1/challenges/C01/clauses")
+        .header("content-type", "application/json")
+        .header("x-agency", "%E4%B9%99%E4%BB%A3%E7%90%86")
+        .body(axum::body::Body::from(r#"{"clause_id": 1}"#))
+        .unwrap();
+    assert_eq!(app.router.clone().oneshot(link).await.unwrap().status(), StatusCode::NOT_FOUND);
+}

@@ -80,3 +80,70 @@ mod tests {
         assert_eq!(sniff_format("第一章".as_bytes(), None).unwrap(), Format::Text);
     }
 }
+
+/// Property tests: real fixture files, mutated (bytes replaced, inserted, removed, the file cut
+/// short), never make a reader panic or run past its time limit. `PROPTEST_CASES` sets the
+/// number of cases (48 by default, as CI runs them; `docs/quality.md` records a longer run).
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
+
+    const FILES: &[(&str, &[u8])] = &[
+        ("tender_small.pdf", include_bytes!("../../../fixtures/tender_small.pdf")),
+        ("two_column.pdf", include_bytes!("../../../fixtures/two_column.pdf")),
+        ("landscape_table.pdf", include_bytes!("../../../fixtures/landscape_table.pdf")),
+        ("nonembedded_font.pdf", include_bytes!("../../../fixtures/nonembedded_font.pdf")),
+        ("tender_numbered.docx", include_bytes!("../../../fixtures/tender_numbered.docx")),
+        ("gbk_notice.txt", include_bytes!("../../../fixtures/gbk_notice.txt")),
+        ("tender_small.txt", include_bytes!("../../../fixtures/tender_small.txt")),
+    ];
+
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, max_shrink_iters: 16, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mutated_documents_never_panic_or_hang(
+            file in 0..FILES.len(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 1..12),
+            cut in proptest::option::of(any::<usize>()),
+        ) {
+            let (name, original) = FILES[file];
+            let mut bytes = original.to_vec();
+            for (pos, byte, kind) in edits {
+                let i = pos % bytes.len().max(1);
+                match kind {
+                    0 if !bytes.is_empty() => bytes[i] = byte,
+                    1 => bytes.insert(i.min(bytes.len()), byte),
+                    _ if !bytes.is_empty() => { bytes.remove(i); }
+                    _ => {}
+                }
+            }
+            if let Some(c) = cut {
+                bytes.truncate(c % (bytes.len() + 1));
+            }
+            let limits = Limits { time_limit: Duration::from_secs(2), ..Limits::default() };
+            let started = Instant::now();
+            // On a thread, so that a reader that ignores its deadline fails the test (with the
+            // input saved for a regression test) instead of hanging it.
+            let (tx, rx) = std::sync::mpsc::channel();
+            let input = bytes.clone();
+            std::thread::spawn(move || {
+                let _ = extract(&input, Some(name), &limits);
+                let _ = tx.send(());
+            });
+            let finished = rx.recv_timeout(Duration::from_secs(10)).is_ok();
+            if !finished {
+                let path = std::env::temp_dir().join(format!("fairtender-hang-{}", name));
+                let _ = std::fs::write(&path, &bytes);
+                prop_assert!(false, "{name} still parsing after 10 s (time limit 2 s); input saved to {}", path.display());
+            }
+            prop_assert!(started.elapsed() < Duration::from_secs(10), "{name}: {:?}", started.elapsed());
+        }
+    }
+}

@@ -158,7 +158,7 @@ pub async fn clauses(
         (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn file(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_id(&id, "文件")?;
-    let (name, bytes) = st.service.document_file(&scope, id).await?;
+    let (name, blob) = st.service.document_file(&scope, id).await?;
     let mime = match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
         Some(e) if e == "pdf" => "application/pdf",
         Some(e) if e == "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -171,5 +171,11 @@ pub async fn file(State(st): State<AppState>, scope: Scope, Path(id): Path<Strin
     let encoded = percent_encoding::utf8_percent_encode(&name, ATTR_CHAR);
     let disposition = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}"))
         .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(mime)), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    // Streamed chunk by chunk: a download does not hold the whole file in memory.
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::CONTENT_LENGTH, HeaderValue::from(blob.size)),
+    ];
+    Ok((headers, axum::body::Body::from_stream(blob.chunks)).into_response())
 }

@@ -82,6 +82,9 @@ impl From<StoreError> for ApiError {
             StoreError::DuplicateProject { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "记录已存在（项目编号重复）")
             }
+            StoreError::ConcurrentWrite => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", "同一时间有其他导入写入了相同的记录，本次未写入任何数据，请重新导入")
+            }
             StoreError::ClauseOutsideProject { .. } => {
                 ApiError::invalid("该条款不属于被质疑项目的采购文件，不能关联")
             }

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use super::openapi::ErrorBody;
-use crate::server::service::RecordImport;
+use crate::server::service::{RecordImport, Scope};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -34,7 +34,7 @@ pub struct ImportForm {
     responses((status = 200, description = "written (rejected rows listed when skip_invalid)", body = RecordImport),
         (status = 400, description = "no file given, or a bad form", body = ErrorBody),
         (status = 422, description = "rows rejected, nothing written: the same body with `error`", body = RecordImport)))]
-pub async fn import(State(st): State<AppState>, multipart: Multipart) -> Result<Response, ApiError> {
+pub async fn import(State(st): State<AppState>, scope: Scope, multipart: Multipart) -> Result<Response, ApiError> {
     let mut form = super::read_form(multipart).await?;
     let skip_invalid = matches!(super::form_text(&form, "skip_invalid").as_deref(), Some("true" | "1" | "yes"));
     let mut file = |name: &str| {
@@ -44,7 +44,7 @@ pub async fn import(State(st): State<AppState>, multipart: Multipart) -> Result<
     if files.projects.is_none() && files.challenges.is_none() && files.complaints.is_none() {
         return Err(ApiError::bad_request("请上传 projects、challenges 或 complaints 文件"));
     }
-    let out = st.service.import_records(files, skip_invalid).await?;
+    let out = st.service.import_records(&scope, files, skip_invalid).await?;
     let status = if out.written.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut body = serde_json::to_value(&out).unwrap_or_default();
     if out.written.is_none() {
@@ -66,9 +66,9 @@ pub struct LinkBody {
     responses((status = 204, description = "linked (idempotent)"), (status = 400, description = "bad body", body = ErrorBody),
         (status = 404, description = "no such challenge or clause", body = ErrorBody),
         (status = 422, description = "the clause is not in a document of the challenged project", body = ErrorBody)))]
-pub async fn link(State(st): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<StatusCode, ApiError> {
+pub async fn link(State(st): State<AppState>, scope: Scope, Path(id): Path<String>, body: axum::body::Bytes) -> Result<StatusCode, ApiError> {
     let body: LinkBody = serde_json::from_slice(&body).map_err(|e| super::error::json_problem("关联请求（{\"clause_id\": 整数}）", &e))?;
-    st.service.link_challenge_clause(&id, body.clause_id).await?;
+    st.service.link_challenge_clause(&scope, &id, body.clause_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -81,9 +81,9 @@ pub struct ChecksParams {
 /// `GET /records/checks?today=YYYY-MM-DD`: overdue items and process-check flags.
 #[utoipa::path(get, path = "/api/v1/records/checks", tag = "records", params(ChecksParams),
     responses((status = 200, description = "`today`, `overdue`, `uncertain` (no holiday schedule) and `flags`", body = Object)))]
-pub async fn checks(State(st): State<AppState>, Query(p): Query<ChecksParams>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn checks(State(st): State<AppState>, scope: Scope, Query(p): Query<ChecksParams>) -> Result<Json<serde_json::Value>, ApiError> {
     let today = p.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    Ok(Json(st.service.record_checks(today).await?))
+    Ok(Json(st.service.record_checks(&scope, today).await?))
 }
 
 /// Query of `GET /metrics`.
@@ -111,7 +111,7 @@ fn slug<T: serde::de::DeserializeOwned>(raw: Option<&str>, default: T, name: &st
 #[utoipa::path(get, path = "/api/v1/metrics", tag = "records", params(MetricsParams),
     responses((status = 200, description = "rows per period (and group) with `definitions` (see docs/metrics.md); CSV, text or XLSX with format=", body = Object),
         (status = 400, description = "bad parameter", body = ErrorBody)))]
-pub async fn metrics(State(st): State<AppState>, Query(p): Query<MetricsParams>) -> Result<Response, ApiError> {
+pub async fn metrics(State(st): State<AppState>, scope: Scope, Query(p): Query<MetricsParams>) -> Result<Response, ApiError> {
     let by: Granularity = slug(p.by.as_deref(), Granularity::Year, "by", "year、quarter 或 month")?;
     let group: GroupBy = slug(p.group.as_deref(), GroupBy::None, "group", "none、agency、purchaser、category 或 method")?;
     if let (Some(a), Some(b)) = (p.from, p.to) {
@@ -119,7 +119,7 @@ pub async fn metrics(State(st): State<AppState>, Query(p): Query<MetricsParams>)
             return Err(ApiError::bad_request("年份范围无效"));
         }
     }
-    let report = st.service.metrics(MetricsQuery::new(p.from, p.to, by, group, p.as_of, chrono::Utc::now().date_naive())).await?;
+    let report = st.service.metrics(&scope, MetricsQuery::new(p.from, p.to, by, group, p.as_of, chrono::Utc::now().date_naive())).await?;
     use crate::core::records::report::{to_csv, to_json, to_text, to_xlsx};
     Ok(match p.format.as_deref().unwrap_or("json") {
         "json" => ([(header::CONTENT_TYPE, "application/json")], to_json(&report)).into_response(),

@@ -9,6 +9,12 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload}
 use std::path::Path;
 use std::sync::Arc;
 
+/// A blob being read: its size and its chunks.
+pub struct BlobStream {
+    pub size: u64,
+    pub chunks: futures_util::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>>,
+}
+
 /// The blob store.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
@@ -64,6 +70,18 @@ impl BlobStore {
         self.prefix.clone().join(dir).join(sha256)
     }
 
+    /// The hash a key names, if it is a key this store writes (`<prefix>/ab/ab…`).
+    fn blob_name(&self, key: &Key) -> Option<String> {
+        let parts: Vec<_> = key.parts().map(|p| p.as_ref().to_string()).collect();
+        let prefix_len = self.prefix.parts().count();
+        match &parts[..] {
+            [head @ .., dir, name] if head.len() == prefix_len && is_sha256(name) && name.starts_with(dir.as_str()) && dir.len() == 2 => {
+                Some(name.clone())
+            }
+            _ => None,
+        }
+    }
+
     fn failed(&self, source: object_store::Error) -> StoreError {
         StoreError::Blob { location: self.location.clone(), source }
     }
@@ -74,11 +92,34 @@ impl BlobStore {
     pub async fn put(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
         let key = self.key(sha256);
         if self.store.head(&key).await.is_ok() {
+            // Reused by a new upload: make it young again, so the sweep's grace covers this
+            // upload until it commits (local stores; a bucket relies on `ensure` after commit).
+            if let Some(root) = &self.local_root {
+                let path = root.join(&sha256[..2.min(sha256.len())]).join(sha256);
+                if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+                    let _ = f.set_modified(std::time::SystemTime::now());
+                }
+            }
             return Ok(());
         }
         let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
         match self.store.put_opts(&key, PutPayload::from(bytes.to_vec()), opts).await {
             Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
+    /// The bytes stored under `sha256` as a stream of chunks, so a download holds one chunk in
+    /// memory at a time rather than the whole file.
+    pub async fn stream(&self, sha256: &str) -> Result<BlobStream, StoreError> {
+        use futures_util::StreamExt;
+        match self.store.get(&self.key(sha256)).await {
+            Ok(r) => {
+                let size = r.meta.size;
+                let chunks = r.into_stream().map(|c| c.map_err(std::io::Error::other)).boxed();
+                Ok(BlobStream { size, chunks })
+            }
+            Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound(Missing::Blob)),
             Err(e) => Err(self.failed(e)),
         }
     }
@@ -106,12 +147,15 @@ impl BlobStore {
             self.store.list(Some(&self.prefix)).try_collect().await.map_err(|e| self.failed(e))?;
         let mut removed = 0;
         for meta in listed {
-            let Some(sha) = meta.location.filename().map(str::to_string) else { continue };
-            if meta.last_modified <= cutoff && !referenced(&sha) {
-                match self.store.delete(&meta.location).await {
-                    Ok(()) | Err(object_store::Error::NotFound { .. }) => removed += 1,
-                    Err(e) => return Err(self.failed(e)),
-                }
+            // Only what this store wrote: `ab/ab…` with a 64-hex name. Anything else under the
+            // root or prefix (a database file, another application's objects) is not ours.
+            let Some(sha) = self.blob_name(&meta.location) else { continue };
+            if meta.last_modified > cutoff || referenced(&sha) {
+                continue;
+            }
+            match self.store.delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => removed += 1,
+                Err(e) => return Err(self.failed(e)),
             }
         }
         if let Some(root) = &self.local_root {
@@ -121,14 +165,25 @@ impl BlobStore {
     }
 }
 
-/// Deletes `name#n` staging files older than `grace` below `root` (two levels: `ab/…`).
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Deletes staging files (`<sha256>#n`, as `object_store` names them) older than `grace` in
+/// the two-letter directories below `root`; nothing else is touched.
 fn sweep_staging(root: &Path, grace: std::time::Duration) -> usize {
     let mut removed = 0;
     let old = |p: &Path| p.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age >= grace);
     for dir in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let dir_name = dir.file_name().to_string_lossy().into_owned();
+        if dir_name.len() != 2 || !dir.path().is_dir() {
+            continue;
+        }
         for f in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
             let p = f.path();
-            let staged = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains('#'));
+            let staged = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once('#')).is_some_and(|(sha, n)| {
+                is_sha256(sha) && sha.starts_with(&dir_name) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+            });
             if staged && old(&p) && std::fs::remove_file(&p).is_ok() {
                 removed += 1;
             }
@@ -168,11 +223,15 @@ mod tests {
         blobs.put(&kept, b"kept").await.unwrap();
         blobs.put(&orphan, b"orphan").await.unwrap();
         std::fs::write(dir.path().join("aa").join(format!("{kept}#1")), b"half").unwrap();
+        // Not ours: a database beside the blobs, a file in a blob directory with another name.
+        std::fs::write(dir.path().join("fairtender.db"), b"db").unwrap();
+        std::fs::write(dir.path().join("aa").join("notes.txt"), b"x").unwrap();
         // Within the grace nothing goes: an upload may be about to commit.
         assert_eq!(blobs.sweep(std::time::Duration::from_secs(3600), |s| s == kept).await.unwrap(), 0);
         assert_eq!(blobs.sweep(std::time::Duration::ZERO, |s| s == kept).await.unwrap(), 2);
         assert_eq!(blobs.get(&kept).await.unwrap(), b"kept");
         assert!(matches!(blobs.get(&orphan).await, Err(StoreError::NotFound(Missing::Blob))));
         assert!(!dir.path().join("aa").join(format!("{kept}#1")).exists());
+        assert!(dir.path().join("fairtender.db").exists() && dir.path().join("aa").join("notes.txt").exists());
     }
 }

@@ -11,7 +11,6 @@ use crate::core::rules::{RuleText, Rulebook};
 use entity::{clause, finding, rule_set};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -151,13 +150,7 @@ pub(super) async fn of_document(
 ) -> Result<Paged<StoredFinding>, StoreError> {
     let q = finding::Entity::find().filter(finding::Column::DocumentId.eq(document_id));
     let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_asc(finding::Column::StartOffset)
-        .order_by_asc(finding::Column::Id)
-        .offset(page.offset)
-        .limit(page.limit)
-        .all(db)
-        .await?;
+    let rows = page.apply(q.order_by_asc(finding::Column::StartOffset).order_by_asc(finding::Column::Id)).all(db).await?;
     // The clauses and rule texts compact rows point at.
     let ordinals: HashSet<i32> = rows.iter().filter(|r| r.note.is_some()).map(|r| r.clause_ordinal).collect();
     let mut clauses: HashMap<i32, clause::Model> = HashMap::new();

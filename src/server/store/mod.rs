@@ -6,7 +6,7 @@ mod blobs;
 mod findings;
 pub mod records;
 
-pub use blobs::BlobStore;
+pub use blobs::{BlobStore, BlobStream};
 
 use crate::core::document::{SectionKind, SegmentedDocument};
 use crate::core::money::Fen;
@@ -75,6 +75,9 @@ pub enum StoreError {
     /// A project with this 项目编号 already exists in the agency.
     #[error("project {project_no} already exists in agency {agency}")]
     DuplicateProject { agency: String, project_no: String },
+    /// Another writer stored the same records at the same time (a concurrent import).
+    #[error("a concurrent writer stored the same records first")]
+    ConcurrentWrite,
     /// A challenge may only be linked to clauses of its own project's documents.
     #[error("clause {clause} is not in a document of the project challenge {challenge} is about")]
     ClauseOutsideProject { challenge: String, clause: i64 },
@@ -92,22 +95,22 @@ pub enum StoreError {
 /// The id of the agency named `name`, created if it does not exist yet (on `conn`, which may
 /// be a transaction).
 pub(crate) async fn agency_id(conn: &impl ConnectionTrait, name: &str) -> Result<i64, StoreError> {
-    if let Some(a) = agency::Entity::find().filter(agency::Column::Name.eq(name)).one(conn).await? {
+    let find = || agency::Entity::find().filter(agency::Column::Name.eq(name)).one(conn);
+    if let Some(a) = find().await? {
         return Ok(a.id);
     }
-    let inserted = agency::ActiveModel { name: Set(name.to_string()), created_at: Set(now()), ..Default::default() }
-        .insert(conn)
-        .await;
-    match inserted {
-        Ok(a) => Ok(a.id),
-        // A concurrent request created it first.
-        Err(_) => agency::Entity::find()
-            .filter(agency::Column::Name.eq(name))
-            .one(conn)
-            .await?
-            .map(|a| a.id)
-            .ok_or(StoreError::NotFound(Missing::Agency)),
-    }
+    // ON CONFLICT DO NOTHING rather than catching the error: on PostgreSQL a failed insert
+    // would abort the caller's transaction, and a concurrent request may create it first.
+    agency::Entity::insert(agency::ActiveModel { name: Set(name.to_string()), created_at: Set(now()), ..Default::default() })
+        .on_conflict_do_nothing_on([agency::Column::Name])
+        .exec(conn)
+        .await?;
+    find().await?.map(|a| a.id).ok_or(StoreError::NotFound(Missing::Agency))
+}
+
+/// Whether a database error is a unique-constraint violation (a concurrent writer won).
+pub(crate) fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// Truncates to microseconds: PostgreSQL keeps µs, SQLite would keep ns, and values must
@@ -127,6 +130,15 @@ pub struct Page {
 impl Page {
     /// The whole list (for callers that need every item, e.g. a report).
     pub const ALL: Page = Page { offset: 0, limit: None };
+
+    /// Applies the page to a query. SQLite accepts OFFSET only after a LIMIT, so "all from
+    /// `offset`" is written as the largest LIMIT it takes.
+    pub(crate) fn apply<Q: QuerySelect>(self, q: Q) -> Q {
+        match (self.limit, self.offset) {
+            (None, 0) => q,
+            (limit, offset) => q.limit(limit.unwrap_or(i64::MAX as u64)).offset(offset),
+        }
+    }
 }
 
 /// One page of a list and the length of the whole list.
@@ -266,6 +278,12 @@ impl Store {
         &self.blobs
     }
 
+    /// After a commit: the blob the new row references is there (a sweep elsewhere may have
+    /// taken an old unreferenced copy between the write and the commit; this puts it back).
+    async fn ensure_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.blobs.put(sha256, bytes).await
+    }
+
     /// Removes blobs no document references, older than `grace` (see [`BlobStore::sweep`]).
     pub async fn sweep_orphan_blobs(&self, grace: std::time::Duration) -> Result<usize, StoreError> {
         let referenced: std::collections::HashSet<String> = document::Entity::find()
@@ -295,7 +313,7 @@ impl Store {
         if exists.is_some() {
             return Err(StoreError::DuplicateProject { agency: p.agency.clone(), project_no: p.project_no.clone() });
         }
-        let model = project::ActiveModel {
+        let inserted = project::ActiveModel {
             agency_id: Set(agency_id),
             project_no: Set(p.project_no.clone()),
             name: Set(p.name.clone()),
@@ -310,7 +328,15 @@ impl Store {
             ..Default::default()
         }
         .insert(&self.db)
-        .await?;
+        .await;
+        let model = match inserted {
+            Ok(m) => m,
+            // Another instance created the same 项目编号 between the check and the insert.
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::DuplicateProject { agency: p.agency.clone(), project_no: p.project_no.clone() })
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(project_view(model, p.agency.clone()))
     }
 
@@ -330,7 +356,7 @@ impl Store {
             q = q.filter(agency::Column::Name.eq(agency));
         }
         let total = q.clone().count(&self.db).await?;
-        let rows = q.order_by_desc(project::Column::Id).offset(page.offset).limit(page.limit).all(&self.db).await?;
+        let rows = page.apply(q.order_by_desc(project::Column::Id)).all(&self.db).await?;
         let items = rows.into_iter().filter_map(|(p, a)| a.map(|a| project_view(p, a.name))).collect();
         Ok(Paged { items, total })
     }
@@ -453,9 +479,11 @@ impl Store {
             if !findings.is_empty() {
                 findings::remember(rulebook, &self.rule_sets);
             }
+            self.ensure_blob(sha256, bytes).await?;
             return self.document_view(doc_model).await;
         }
         txn.commit().await?;
+        self.ensure_blob(sha256, bytes).await?;
         self.document_view(doc_model).await
     }
 
@@ -500,7 +528,7 @@ impl Store {
     pub async fn documents_of(&self, project_id: i64, page: Page) -> Result<Paged<DocumentView>, StoreError> {
         let q = document::Entity::find().filter(document::Column::ProjectId.eq(project_id));
         let total = q.clone().count(&self.db).await?;
-        let rows = q.order_by_asc(document::Column::Version).offset(page.offset).limit(page.limit).all(&self.db).await?;
+        let rows = page.apply(q.order_by_asc(document::Column::Version)).all(&self.db).await?;
         let mut items = Vec::with_capacity(rows.len());
         for d in rows {
             items.push(self.document_view(d).await?);
@@ -521,7 +549,7 @@ impl Store {
         self.document_row(document_id, scope).await?;
         let q = clause::Entity::find().filter(clause::Column::DocumentId.eq(document_id));
         let total = q.clone().count(&self.db).await?;
-        let rows = q.order_by_asc(clause::Column::Ordinal).offset(page.offset).limit(page.limit).all(&self.db).await?;
+        let rows = page.apply(q.order_by_asc(clause::Column::Ordinal)).all(&self.db).await?;
         let items = rows
             .into_iter()
             .map(|c| ClauseView {
@@ -539,10 +567,10 @@ impl Store {
         Ok(Paged { items, total })
     }
 
-    /// The original bytes of a document, with its file name.
-    pub async fn document_bytes(&self, id: i64, scope: Option<&str>) -> Result<(String, Vec<u8>), StoreError> {
+    /// The original bytes of a document as a stream, with its file name.
+    pub async fn document_bytes(&self, id: i64, scope: Option<&str>) -> Result<(String, BlobStream), StoreError> {
         let d = self.document_row(id, scope).await?;
-        Ok((d.file_name, self.blobs.get(&d.sha256).await?))
+        Ok((d.file_name, self.blobs.stream(&d.sha256).await?))
     }
 
     /// The stored findings of a document, in position order.

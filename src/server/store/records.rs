@@ -31,6 +31,20 @@ pub struct Records {
     pub complaints: Vec<Complaint>,
 }
 
+impl Records {
+    /// Only the records of projects `agency` owns (see [`owner`]), their challenges and the
+    /// complaints that followed them.
+    pub fn of_agency(self, agency: &str) -> Records {
+        let projects: Vec<Project> = self.projects.into_iter().filter(|p| owner(p) == agency).collect();
+        let numbers: HashSet<&str> = projects.iter().map(|p| p.project_no.as_str()).collect();
+        let challenges: Vec<Challenge> =
+            self.challenges.into_iter().filter(|c| numbers.contains(c.project_no.as_str())).collect();
+        let ids: HashSet<&str> = challenges.iter().map(|c| c.id.as_str()).collect();
+        let complaints = self.complaints.into_iter().filter(|c| ids.contains(c.challenge_id.as_str())).collect();
+        Records { projects, challenges, complaints }
+    }
+}
+
 fn slug<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
@@ -113,7 +127,7 @@ pub fn known(records: &Records) -> Known {
 
 /// The agency that owns a register project: its 采购代理机构, or for a self-procured project
 /// (自行采购) its purchaser.
-fn owner(p: &Project) -> &str {
+pub fn owner(p: &Project) -> &str {
     p.agency.as_deref().filter(|a| !a.trim().is_empty()).unwrap_or(&p.purchaser)
 }
 
@@ -123,6 +137,15 @@ fn owner(p: &Project) -> &str {
 /// Rows whose id is already stored were rejected by the validator as `AlreadyExists` and are
 /// not in the plan, so re-importing the same file writes nothing.
 pub async fn write(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportSummary, StoreError> {
+    write_all(db, plan).await.map_err(|e| match e {
+        // Two imports of the same rows at once (PostgreSQL, or two processes): the loser's
+        // whole batch is rolled back and it can simply be re-run.
+        StoreError::Db(db) if super::is_unique_violation(&db) => StoreError::ConcurrentWrite,
+        other => other,
+    })
+}
+
+async fn write_all(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportSummary, StoreError> {
     let txn = db.begin().await?;
     let at = now();
     let mut project_ids: HashMap<&str, i64> = HashMap::new();
