@@ -101,11 +101,14 @@ async fn copy_register_projects(manager: &SchemaManager<'_>) -> Result<(), DbErr
         let project_id: i64 = match existing {
             Some(p) => {
                 let id: i64 = p.try_get("", "id")?;
+                // Like a later import: the register row, and its publication date where the
+                // project had none.
                 db.execute(
                     &Query::update()
                         .table("project")
                         .value("register", payload.as_str())
                         .value("registered_at", imported_at)
+                        .value("publish_date", Func::coalesce([Expr::col("publish_date"), Expr::val(publish_date)]))
                         .and_where(Expr::col("id").eq(id))
                         .to_owned(),
                 )

@@ -8,7 +8,7 @@ use crate::core::finding::{Finding, Severity, Stage};
 use crate::core::ingest::{self, IngestError, Limits};
 use crate::core::rules::Rulebook;
 use crate::core::segment::segment;
-use crate::report::{DocumentReport, Report};
+use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -109,5 +109,44 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         1
     } else {
         0
+    }
+}
+
+/// The result of checking one file.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentReport {
+    /// The file name as given by the caller.
+    pub file: String,
+    pub pages: u32,
+    /// Number of clauses checked.
+    pub clauses: usize,
+    pub findings: Vec<Finding>,
+    /// Why the file could not be checked (ingest or segmentation failure), if so.
+    pub error: Option<String>,
+}
+
+/// The rule library a report was produced with.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize)]
+pub struct RulebookInfo {
+    /// [`Rulebook::version`].
+    pub version: String,
+    /// Number of rules.
+    pub rules: usize,
+}
+
+/// A whole report: the rulebook and every document checked.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub rulebook: RulebookInfo,
+    pub documents: Vec<DocumentReport>,
+}
+
+impl Report {
+    /// A report for `documents` produced by `rulebook`.
+    pub fn new(rulebook: &Rulebook, documents: Vec<DocumentReport>) -> Report {
+        Report { rulebook: RulebookInfo { version: rulebook.version().to_string(), rules: rulebook.rules().len() }, documents }
     }
 }

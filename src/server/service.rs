@@ -181,7 +181,7 @@ impl Service {
     pub async fn open_read_only(config: &Config) -> Result<Service, ServiceError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })?;
-        let store = Store::connect(&config.database_url(), blob_store(config)?).await?;
+        let store = Store::connect_read_only(&config.database_url(), blob_store(config)?).await?;
         let index_dir = config.data_dir.join("index");
         let index = tokio::task::spawn_blocking(move || {
             if index_dir.join("meta.json").exists() {

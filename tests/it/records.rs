@@ -351,6 +351,7 @@ async fn migration_merges_register_projects_into_projects() {
     let r1 = projects.iter().find(|p| p.project_no == "R-1").unwrap();
     assert_eq!((r1.id, r1.name.as_str(), r1.agency.as_str()), (matched_id, "已上传文件的项目", "丙代理"));
     assert!(r1.registered_at.is_some());
+    assert_eq!(r1.publish_date, chrono::NaiveDate::from_ymd_opt(2024, 5, 6), "filled from the register");
     let r2 = projects.iter().find(|p| p.project_no == "R-2").unwrap();
     assert_eq!((r2.name.as_str(), r2.agency.as_str(), r2.method.as_str(), r2.budget.as_str()), ("R-2 办公家具采购", "青岚市水务局", "竞争性磋商", "123456.00"));
     assert_eq!(r2.publish_date, chrono::NaiveDate::from_ymd_opt(2024, 5, 6));

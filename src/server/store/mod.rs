@@ -75,6 +75,9 @@ pub enum StoreError {
     /// A project with this 项目编号 already exists in the agency.
     #[error("project {project_no} already exists in agency {agency}")]
     DuplicateProject { agency: String, project_no: String },
+    /// The database needs migrations this read-only command may not run.
+    #[error("the database schema is {pending} migration(s) behind this program; start `fairtender serve` (or any writing command) once to upgrade it")]
+    SchemaBehind { pending: usize },
     /// Another writer stored the same records at the same time (a concurrent import).
     #[error("a concurrent writer stored the same records first")]
     ConcurrentWrite,
@@ -236,6 +239,16 @@ const INSERT_CHUNK: usize = 500;
 impl Store {
     /// Connects to `database_url`, runs pending migrations, and keeps uploaded bytes in `blobs`.
     pub async fn connect(database_url: &str, blobs: BlobStore) -> Result<Store, StoreError> {
+        Store::open(database_url, blobs, true).await
+    }
+
+    /// Connects without migrating (read-only commands beside a running service must not
+    /// change its schema); a database older than this program is refused in a sentence.
+    pub async fn connect_read_only(database_url: &str, blobs: BlobStore) -> Result<Store, StoreError> {
+        Store::open(database_url, blobs, false).await
+    }
+
+    async fn open(database_url: &str, blobs: BlobStore, migrate: bool) -> Result<Store, StoreError> {
         let mut opt = ConnectOptions::new(database_url.to_string());
         // sqlx logs every statement at INFO otherwise, and statements can carry document text.
         opt.sqlx_logging(false);
@@ -252,7 +265,14 @@ impl Store {
         }
         let db = Database::connect(opt).await?;
         use migration::MigratorTrait;
-        migration::Migrator::up(&db, None).await?;
+        if migrate {
+            migration::Migrator::up(&db, None).await?;
+        } else {
+            let pending = migration::Migrator::get_pending_migrations(&db).await?.len();
+            if pending > 0 {
+                return Err(StoreError::SchemaBehind { pending });
+            }
+        }
         // SQLite has one writer: a transaction that read and then writes fails at once with
         // SQLITE_BUSY(_SNAPSHOT) if another wrote meanwhile, which no busy timeout cures. So this
         // process's write transactions take turns (PostgreSQL needs no such lock).
@@ -268,8 +288,9 @@ impl Store {
         }
     }
 
-    /// The underlying connection (for adapters that add their own tables).
-    pub fn db(&self) -> &DatabaseConnection {
+    /// The underlying connection, for the register queries in `store::records` (which the
+    /// service calls); nothing outside the server module reaches the database.
+    pub(in crate::server) fn db(&self) -> &DatabaseConnection {
         &self.db
     }
 
