@@ -130,6 +130,11 @@ pub enum RejectReason {
     },
     /// The id already exists in the stored records.
     AlreadyExists,
+    /// The project number is registered to a project of another agency.
+    NumberTaken {
+        /// The agency (or self-procuring purchaser) whose project has the number.
+        owner: String,
+    },
     /// The project number is neither in this import nor stored.
     UnknownProject {
         /// The project number.
@@ -177,6 +182,10 @@ impl fmt::Display for RejectReason {
                 write!(f, "编号与第{first_row}行重复 / duplicate id (first on row {first_row})")
             }
             RejectReason::AlreadyExists => write!(f, "编号已存在于系统中 / id already exists"),
+            RejectReason::NumberTaken { owner } => write!(
+                f,
+                "项目编号已被“{owner}”的登记项目使用 / project number is registered to a project of {owner}"
+            ),
             RejectReason::UnknownProject { project_no } => {
                 write!(f, "引用的项目“{project_no}”不存在 / unknown project '{project_no}'")
             }
@@ -542,5 +551,22 @@ Q11,P1,乙,1/10/2025,region,c,,\n"
         assert!(plan.rejected.is_empty());
         let f: Vec<(&str, &str, Severity)> = plan.flags.iter().map(|f| (f.check, f.record_id.as_str(), f.severity)).collect();
         assert_eq!(f, vec![("PR02", "Q1", Severity::Violation), ("PR05", "T2", Severity::Warning)]);
+    }
+
+    #[test]
+    fn a_stored_number_of_another_agency_is_refused_not_skipped() {
+        let head = "project_no,name,purchaser,agency,method,budget_yuan,publish_date\n";
+        let stored = parse_import(files(Some(&format!("{head}NT-1,办公家具,市教育局,甲代理,询价,1000,2025-01-06\n")), None, None), &Known::new());
+        let mut known = Known::new();
+        for p in stored.projects {
+            known.add_project(p);
+        }
+        let again = format!("{head}NT-1,办公家具,市教育局,甲代理,询价,1000,2025-01-06\n");
+        let other = format!("{head}NT-1,道路维修,市交通局,乙代理,询价,1000,2025-01-06\n");
+        let same = parse_import(files(Some(&again), None, None), &known);
+        assert_eq!(same.rejected[0].reason, RejectReason::AlreadyExists);
+        let taken = parse_import(files(Some(&other), None, None), &known);
+        assert_eq!(taken.rejected[0].reason, RejectReason::NumberTaken { owner: "甲代理".into() });
+        assert!(taken.rejected[0].message.contains("甲代理"));
     }
 }

@@ -35,6 +35,11 @@ pub(super) trait RecordSheet {
     fn parse_id(text: &str) -> Result<Self::Id, FieldError>;
     /// Whether a record with this id is already stored.
     fn is_stored(&self, id: &Self::Id) -> bool;
+    /// Why a row whose id is already stored is not imported: by default it is the same record
+    /// again ([`RejectReason::AlreadyExists`], re-importing changes nothing).
+    fn stored_reason(&self, _id: &Self::Id, _row: &Row<'_>) -> RejectReason {
+        RejectReason::AlreadyExists
+    }
     /// The record of a row whose id is new; the first problem found rejects the row.
     fn record(&self, id: Self::Id, row: &Row<'_>) -> FieldResult<Self::Record>;
 }
@@ -93,7 +98,7 @@ fn read_row<R: RecordSheet>(kind: &R, row: &Row<'_>, rows_by_id: &HashMap<R::Id,
         return Err(RejectReason::DuplicateId { first_row: *first });
     }
     if kind.is_stored(&id) {
-        return Err(RejectReason::AlreadyExists);
+        return Err(kind.stored_reason(&id, row));
     }
     let record = kind.record(id.clone(), row)?;
     Ok((id, record))
