@@ -3,71 +3,33 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The kind of a section, detected from its heading. The same words are lawful in one kind
-/// and unlawful in another ("服务地点：南通市" in `Commercial` versus "注册地在南通市" in
-/// `Qualification`), so every clause carries the kind of the section it sits in.
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SectionKind {
-    /// 采购/招标公告
-    Notice,
-    /// 投标人须知 and its 前附表
-    Instructions,
-    /// 资格要求 / 资格审查
-    Qualification,
-    /// 符合性审查
-    Conformity,
-    /// 评标办法 / 评分标准
-    Scoring,
-    /// 采购需求 / 技术要求
-    Technical,
-    /// 商务要求
-    Commercial,
-    /// 合同条款
-    Contract,
-    /// 投标文件格式: templates with blanks, never a requirement.
-    Forms,
-    /// Anything else.
-    Other,
-}
-
-impl SectionKind {
-    /// Every kind, in vocabulary order.
-    pub const ALL: [SectionKind; 10] = [
-        SectionKind::Notice,
-        SectionKind::Instructions,
-        SectionKind::Qualification,
-        SectionKind::Conformity,
-        SectionKind::Scoring,
-        SectionKind::Technical,
-        SectionKind::Commercial,
-        SectionKind::Contract,
-        SectionKind::Forms,
-        SectionKind::Other,
-    ];
-
-    /// The stable slug used in JSON, the database and the index.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SectionKind::Notice => "notice",
-            SectionKind::Instructions => "instructions",
-            SectionKind::Qualification => "qualification",
-            SectionKind::Conformity => "conformity",
-            SectionKind::Scoring => "scoring",
-            SectionKind::Technical => "technical",
-            SectionKind::Commercial => "commercial",
-            SectionKind::Contract => "contract",
-            SectionKind::Forms => "forms",
-            SectionKind::Other => "other",
-        }
+crate::core::vocab::vocabulary!(
+    /// The kind of a section, detected from its heading. The same words are lawful in one kind
+    /// and unlawful in another ("服务地点：南通市" in `Commercial` versus "注册地在南通市" in
+    /// `Qualification`), so every clause carries the kind of the section it sits in.
+    SectionKind {
+        /// 采购/招标公告
+        Notice = "notice", "采购公告" | "招标公告";
+        /// 投标人须知 and its 前附表
+        Instructions = "instructions", "投标人须知" | "供应商须知";
+        /// 资格要求 / 资格审查
+        Qualification = "qualification", "资格要求" | "资格审查";
+        /// 符合性审查
+        Conformity = "conformity", "符合性审查";
+        /// 评标办法 / 评分标准
+        Scoring = "scoring", "评分标准" | "评标办法";
+        /// 采购需求 / 技术要求
+        Technical = "technical", "采购需求" | "技术要求";
+        /// 商务要求
+        Commercial = "commercial", "商务要求";
+        /// 合同条款
+        Contract = "contract", "合同条款";
+        /// 投标文件格式: templates with blanks, never a requirement.
+        Forms = "forms", "投标文件格式" | "响应文件格式";
+        /// Anything else.
+        Other = "other", "其他";
     }
-
-    /// Parses a slug produced by [`SectionKind::as_str`].
-    pub fn parse(s: &str) -> Option<SectionKind> {
-        SectionKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
+);
 
 impl std::fmt::Display for SectionKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

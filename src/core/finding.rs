@@ -4,107 +4,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::document::SectionKind;
 
-/// The 18 fixed categories (domain README "Fixed vocabularies").
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Region,
-    Scale,
-    Age,
-    Ownership,
-    Designation,
-    Authorization,
-    TrackRecord,
-    Certification,
-    Roster,
-    AccessBarrier,
-    TailoredSpec,
-    Scoring,
-    Price,
-    Deposit,
-    Timeline,
-    Sme,
-    ChallengeRights,
-    Other,
-}
-
-impl Category {
-    /// Every category, in vocabulary order.
-    pub const ALL: [Category; 18] = [
-        Category::Region,
-        Category::Scale,
-        Category::Age,
-        Category::Ownership,
-        Category::Designation,
-        Category::Authorization,
-        Category::TrackRecord,
-        Category::Certification,
-        Category::Roster,
-        Category::AccessBarrier,
-        Category::TailoredSpec,
-        Category::Scoring,
-        Category::Price,
-        Category::Deposit,
-        Category::Timeline,
-        Category::Sme,
-        Category::ChallengeRights,
-        Category::Other,
-    ];
-
-    /// The stable slug ("track_record").
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Region => "region",
-            Category::Scale => "scale",
-            Category::Age => "age",
-            Category::Ownership => "ownership",
-            Category::Designation => "designation",
-            Category::Authorization => "authorization",
-            Category::TrackRecord => "track_record",
-            Category::Certification => "certification",
-            Category::Roster => "roster",
-            Category::AccessBarrier => "access_barrier",
-            Category::TailoredSpec => "tailored_spec",
-            Category::Scoring => "scoring",
-            Category::Price => "price",
-            Category::Deposit => "deposit",
-            Category::Timeline => "timeline",
-            Category::Sme => "sme",
-            Category::ChallengeRights => "challenge_rights",
-            Category::Other => "other",
-        }
+crate::core::vocab::vocabulary!(
+    /// The 18 fixed categories (domain README "Fixed vocabularies").
+    Category {
+        Region = "region", "地域限制";
+        Scale = "scale", "规模条件";
+        Age = "age", "成立年限";
+        Ownership = "ownership", "所有制与组织形式";
+        Designation = "designation", "指定品牌专利供应商";
+        Authorization = "authorization", "厂家授权";
+        TrackRecord = "track_record", "业绩与奖项";
+        Certification = "certification", "资质证书";
+        Roster = "roster", "入库与登记";
+        AccessBarrier = "access_barrier", "参与障碍";
+        TailoredSpec = "tailored_spec", "倾向性参数";
+        Scoring = "scoring", "评分设置";
+        Price = "price", "限价";
+        Deposit = "deposit", "保证金";
+        Timeline = "timeline", "期限";
+        Sme = "sme", "中小企业政策";
+        ChallengeRights = "challenge_rights", "质疑投诉权利";
+        Other = "other", "其他不合理条件" | "其他";
     }
-
-    /// The Chinese label (地域限制 …).
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Category::Region => "地域限制",
-            Category::Scale => "规模条件",
-            Category::Age => "成立年限",
-            Category::Ownership => "所有制与组织形式",
-            Category::Designation => "指定品牌专利供应商",
-            Category::Authorization => "厂家授权",
-            Category::TrackRecord => "业绩与奖项",
-            Category::Certification => "资质证书",
-            Category::Roster => "入库与登记",
-            Category::AccessBarrier => "参与障碍",
-            Category::TailoredSpec => "倾向性参数",
-            Category::Scoring => "评分设置",
-            Category::Price => "限价",
-            Category::Deposit => "保证金",
-            Category::Timeline => "期限",
-            Category::Sme => "中小企业政策",
-            Category::ChallengeRights => "质疑投诉权利",
-            Category::Other => "其他不合理条件",
-        }
-    }
-
-    /// Parses a slug.
-    pub fn parse(s: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
+);
 
 impl std::fmt::Display for Category {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -208,15 +208,11 @@ pub use crate::core::finding::Category;
 /// Parses a category from its slug (`track_record`) or its Chinese label (`业绩与奖项`), case-
 /// and space-insensitive; `其他` is accepted for `other`.
 pub fn parse_category(s: &str) -> Result<Category, FieldError> {
-    let n = norm_word(s);
-    if n.is_empty() {
+    if norm_word(s).is_empty() {
         return Err(FieldError::Empty);
     }
-    Category::ALL
-        .into_iter()
-        .find(|c| n == norm_word(c.as_str()) || n == norm_word(c.label_zh()))
-        .or((n == "其他").then_some(Category::Other))
-        .ok_or_else(|| FieldError::Category(s.trim().to_string()))
+    // The vocabulary's own parse: slug, Chinese label, or 其他 for `other`.
+    Category::parse(s).ok_or_else(|| FieldError::Category(s.trim().to_string()))
 }
 
 /// 采购方式: the core vocabulary (one definition for rules, registers, storage and HTTP).

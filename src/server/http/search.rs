@@ -97,11 +97,8 @@ pub async fn search(
     scope: Scope,
     Query(p): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    if let Some(kind) = p.section_kind.as_deref().filter(|k| !k.is_empty()) {
-        if crate::core::document::SectionKind::parse(kind).is_none() {
-            return Err(ApiError::bad_request(format!("未知的章节类型 section_kind：{kind}")));
-        }
-    }
+    // The index holds the slug; the slug or the Chinese name is accepted.
+    let section_kind = vocab(text(p.section_kind.clone()), SectionKind::parse, |k| k.as_str(), "section_kind")?;
     let limit: usize = num(&p.limit, "limit")?.unwrap_or(20);
     let offset: usize = num(&p.offset, "offset")?.unwrap_or(0);
     let query = SearchQuery {
@@ -115,7 +112,7 @@ pub async fn search(
             // of each is accepted here.
             method: vocab(text(p.method.clone()), Method::parse, |m| m.label_zh(), "method")?,
             procurement_type: vocab(text(p.procurement_type.clone()), ProcurementType::parse, |t| t.as_str(), "procurement_type")?,
-            section_kind: text(p.section_kind.clone()),
+            section_kind,
         },
         limit: limit.clamp(1, 200),
         offset,
