@@ -14,19 +14,22 @@
 //! ("元") and terms whose CJK part is a single character next to ASCII ("A级", "3C认证" has
 //! "认证" but "AAA级信用" needs "级" inside the run "级信用") match as substrings.
 //!
-//! Runs of other letters and digits (after full-width folding) become one lowercased token at the
-//! run's start position, so ASCII matching is word-level: "ISO9001" matches "iso9001" but "9001"
-//! does not match inside "ISO9001", and "500" does not match inside "1500". Everything else
-//! (punctuation, whitespace) produces no token but still occupies a position.
+//! Runs of other letters and digits (after full-width folding and lowercasing) are tokenized the
+//! same way, as their own runs (no bigram spans a CJK/Latin boundary), so Latin letters and
+//! digits match as substrings too: "ISO" finds "ISO9001", "9001" finds "ISO9001", and "500"
+//! finds "1500" as well as "500" (the price of one rule for every script; quote the context,
+//! "不少于500万元", to be exact). Everything else (punctuation, whitespace) produces no token
+//! but still occupies a position. [`ANALYSIS_VERSION`] names this scheme: an index built by
+//! another is emptied on open and rebuilt from the database.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+/// The tokenization scheme's version, stored beside the index: 2 made Latin letters and digits
+/// substrings like CJK (1 made them whole words).
+pub const ANALYSIS_VERSION: u32 = 2;
+
 /// Name under which [`CjkBigramTokenizer`] is registered on the index.
 pub const TOKENIZER_NAME: &str = "cjk2";
-
-/// Tokens longer than this many bytes are dropped (tantivy rejects huge terms; such runs are
-/// base64 blobs or similar garbage, not something anyone searches for).
-const MAX_TOKEN_BYTES: usize = 255;
 
 /// Folds full-width ASCII variants (U+FF01..=U+FF5E) to ASCII and the ideographic space to a
 /// space, so "ＩＳＯ９００１" and "ISO9001" analyse the same. Always maps one char to one char,
@@ -128,18 +131,7 @@ pub fn analyze(text: &str, mode: Mode) -> Vec<AnalyzedToken> {
         }
         match class {
             CharClass::Other => {}
-            CharClass::Word => {
-                let word: String = chars[i..j].iter().map(|c| c.1).collect();
-                if word.len() <= MAX_TOKEN_BYTES {
-                    tokens.push(AnalyzedToken {
-                        position: i,
-                        offset_from: chars[i].0,
-                        offset_to: byte_end(j),
-                        text: word,
-                    });
-                }
-            }
-            CharClass::Cjk if mode == Mode::Query => {
+            CharClass::Cjk | CharClass::Word if mode == Mode::Query => {
                 // A lone char: its unigram. Otherwise a minimal cover: bigrams at every other char, plus the last bigram when the
                 // run has odd length. Pinned at their char offsets they still force every char
                 // of the run, but a phrase query has half as many posting lists to intersect.
@@ -160,7 +152,7 @@ pub fn analyze(text: &str, mode: Mode) -> Vec<AnalyzedToken> {
                     });
                 }
             }
-            CharClass::Cjk => {
+            CharClass::Cjk | CharClass::Word => {
                 for k in i..j {
                     tokens.push(AnalyzedToken {
                         position: k,
@@ -277,23 +269,20 @@ mod tests {
     }
 
     #[test]
-    fn ascii_runs_are_lowercased_words_and_punctuation_keeps_its_position() {
+    fn latin_runs_are_lowercased_bigrams_and_punctuation_keeps_its_position() {
+        // Like CJK: a minimal cover of the run at query time, every unigram and bigram at
+        // index time; no bigram crosses from Latin to CJK.
         assert_eq!(
             texts("通过ISO9001，认证", Mode::Query),
-            vec![
-                (0, "通过".into()),
-                (2, "iso9001".into()),
-                (10, "认证".into())
-            ]
+            vec![(0, "通过".into()), (2, "is".into()), (4, "o9".into()), (6, "00".into()), (7, "01".into()), (10, "认证".into())]
         );
+        let index: Vec<String> = texts("A3级", Mode::Index).into_iter().map(|t| t.1).collect();
+        assert_eq!(index, ["a", "a3", "3", "级"]);
     }
 
     #[test]
     fn full_width_is_folded() {
-        assert_eq!(
-            texts("ＩＳＯ９００１", Mode::Query),
-            vec![(0, "iso9001".into())]
-        );
+        assert_eq!(texts("ＩＳＯ９００１", Mode::Query), texts("iso9001", Mode::Query));
         assert_eq!(fold_char('\u{3000}'), ' ');
     }
 

@@ -19,6 +19,7 @@ use crate::facets::FacetCollector;
 use crate::highlight::snippet;
 use crate::query::{build_query, split_terms};
 use crate::schema::{build_schema, names, Fields};
+use crate::analysis::ANALYSIS_VERSION;
 use crate::{Hit, IndexDoc, IndexError, QueryProblem, SearchQuery, SearchResults, MAX_QUERY_CHARS, MAX_TERMS};
 
 /// Page size used when [`SearchQuery::limit`] is 0.
@@ -70,8 +71,12 @@ pub struct ClauseIndex {
     options: IndexOptions,
 }
 
+/// The file beside the index that names the analysis scheme its tokens came from.
+const ANALYSIS_MARKER: &str = "analysis-version";
+
 impl ClauseIndex {
-    /// Opens the index in `dir`, creating the directory and the index if missing.
+    /// Opens the index in `dir`, creating the directory and the index if missing. An index
+    /// built with another [`ANALYSIS_VERSION`] is emptied (its documents must be indexed again).
     ///
     /// An existing index with a different schema is an error (rebuild it from the database).
     /// Only committed data is ever visible, so a process killed between writes leaves the last
@@ -91,13 +96,31 @@ impl ClauseIndex {
         let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let (schema, _) = build_schema();
         let index = Index::open_or_create(directory, schema)?;
-        Self::from_index(index, options)
+        let opened = Self::from_index(index, options)?;
+        // An index whose tokens came from another analysis scheme would miss matches: empty
+        // it, and the owner (the service's start-up catch-up) re-adds every document.
+        let marker = dir.join(ANALYSIS_MARKER);
+        let built_with = std::fs::read_to_string(&marker).ok().and_then(|v| v.trim().parse::<u32>().ok());
+        if built_with != Some(ANALYSIS_VERSION) {
+            opened.clear()?;
+            std::fs::write(&marker, ANALYSIS_VERSION.to_string())
+                .map_err(|e| IndexError::Other(format!("writing {}: {e}", marker.display())))?;
+        }
+        Ok(opened)
     }
 
     /// Opens an existing index in `dir` for searching only: no writer, so it never takes the
     /// writer lock and works while another process (the service) writes. Writes through it
     /// fail; the reader sees the index as committed when it was opened.
     pub fn open_read_only(dir: &Path) -> Result<ClauseIndex, IndexError> {
+        let built_with = std::fs::read_to_string(dir.join(ANALYSIS_MARKER)).ok().and_then(|v| v.trim().parse::<u32>().ok());
+        if built_with != Some(ANALYSIS_VERSION) {
+            // Its tokens would silently miss matches; only a writer can rebuild it.
+            return Err(IndexError::Other(format!(
+                "the index in {} was built by an older version of fairtender; start `fairtender serve` once to rebuild it",
+                dir.display()
+            )));
+        }
         let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let index = Index::open(directory)?;
         Self::build(index, IndexOptions::default(), false)

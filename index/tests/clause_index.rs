@@ -77,9 +77,11 @@ fn mixed_ascii_and_single_cjk_char_terms() {
         .unwrap();
     assert_eq!(ids(&search(&index, "AAA级")), vec![1]);
     assert_eq!(ids(&search(&index, "aaa级信用")), vec![1]);
-    // ASCII/digit runs are whole words: 500 does not match inside 1500.
+    // Latin letters and digits are substrings like CJK: 500 matches inside 1500 too; the
+    // context around it is what tells them apart.
     assert_eq!(ids(&search(&index, "不少于500万元")), vec![3]);
-    assert_eq!(ids(&search(&index, "500万元")), vec![3]);
+    assert_eq!(ids(&search(&index, "500万元")), vec![2, 3]);
+    assert_eq!(ids(&search(&index, "AA")), vec![1]);
 }
 
 #[test]
@@ -96,6 +98,9 @@ fn full_width_ascii_is_folded_both_ways() {
     assert_eq!(r.hits[0].snippet.text, "须通过ＩＳＯ９００１质量管理体系认证");
     assert_eq!(r.hits[0].snippet.marks, vec![(3, 10)]);
     assert_eq!(ids(&search(&index, "ｉｓｏ１４００１")), vec![2]);
+    // Substrings of Latin runs, as of CJK ones.
+    assert_eq!(ids(&search(&index, "ISO")), vec![1, 2]);
+    assert_eq!(ids(&search(&index, "9001")), vec![1]);
     assert_eq!(ids(&search(&index, "\"ISO9001质量\"")), vec![1]);
 }
 
@@ -470,4 +475,21 @@ fn concurrent_writes_and_searches() {
     }
     assert_eq!(search(&index, "本地注册").total, 20);
     assert_eq!(index.indexed_document_ids().unwrap().len(), 20);
+}
+
+#[test]
+fn an_index_built_with_another_analysis_is_emptied_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = ClauseIndex::open_or_create(dir.path()).unwrap();
+        index.index_documents(&[clause(1, 1, "须通过ISO9001认证")]).unwrap();
+        assert_eq!(search(&index, "认证").total, 1);
+    }
+    // Reopened with the same scheme: kept.
+    assert_eq!(search(&ClauseIndex::open_or_create(dir.path()).unwrap(), "认证").total, 1);
+    // As if written by the previous scheme: emptied, for the owner to index again.
+    std::fs::write(dir.path().join("analysis-version"), "1").unwrap();
+    let reopened = ClauseIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(search(&reopened, "认证").total, 0);
+    assert_eq!(std::fs::read_to_string(dir.path().join("analysis-version")).unwrap(), "2");
 }
