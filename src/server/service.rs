@@ -447,7 +447,7 @@ impl Service {
         }
         // The turn covers validation too: rows validated against what is stored must still be
         // new when written (SQLite; on PostgreSQL a concurrent import loses with a 409).
-        let _turn = self.store.write_turn().await;
+        let turn = self.store.write_turn().await;
         let stored = crate::server::store::records::load(self.store.db()).await?;
         let known = crate::server::store::records::known(&stored);
         let plan = tokio::task::spawn_blocking(move || crate::core::records::parse_import(files, &known))
@@ -460,6 +460,17 @@ impl Service {
         } else {
             None
         };
+        drop(turn);
+        // A matched project may have got its publication year from the register: its clauses'
+        // year facet is indexed again (the database is committed; failures are caught up on
+        // the next reindex, so they are logged, not returned).
+        for project_id in written.iter().flat_map(|w| w.matched_projects.iter()) {
+            for doc in self.store.documents_of(*project_id, Page::ALL).await?.items {
+                if let Err(e) = self.index_document(doc.id).await {
+                    tracing::error!(document_id = doc.id, error = %e, "reindexing after a register import failed");
+                }
+            }
+        }
         Ok(RecordImport { written, rejected, unchanged: unchanged.len(), flags: plan.flags })
     }
 

@@ -418,3 +418,20 @@ async fn registers_are_scoped_to_the_agency_asking() {
         .unwrap();
     assert_eq!(app.router.clone().oneshot(link).await.unwrap().status(), StatusCode::NOT_FOUND);
 }
+
+/// A project created without a publication date gets its year from the register row, and its
+/// document's clauses are found under that year at once.
+#[tokio::test]
+async fn a_register_row_gives_an_uploaded_project_its_year() {
+    let app = spawn_app().await;
+    let mut body = project_json("P24-01", "甲代理");
+    body.as_object_mut().unwrap().remove("publish_date");
+    let created = app.post_json("/api/v1/projects", &body).await;
+    let p = created.json["id"].as_i64().unwrap();
+    let d = app.upload(p, "t.txt", "第一章 采购需求\n一、交货地点：采购人指定地点（YEARTAG）。\n".as_bytes()).await;
+    assert_eq!(d.status, StatusCode::CREATED);
+    assert_eq!(app.get("/api/v1/search?q=YEARTAG&year=2024").await.json["total"], 0);
+    assert_eq!(import_fixture(&app).await.status, StatusCode::OK);
+    let found = app.get("/api/v1/search?q=YEARTAG&year=2024").await;
+    assert_eq!(found.json["total"], 1, "{:?}", found.json);
+}

@@ -21,6 +21,11 @@ pub struct ImportSummary {
     pub projects: usize,
     pub challenges: usize,
     pub complaints: usize,
+    /// Ids of projects that existed (created to upload documents to) and received their
+    /// register row: their documents are indexed again, since the project's year may have come
+    /// with it.
+    #[serde(skip)]
+    pub matched_projects: Vec<i64>,
 }
 
 /// Everything stored, as domain records.
@@ -149,6 +154,7 @@ async fn write_all(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
     let txn = db.begin().await?;
     let at = now();
     let mut project_ids: HashMap<&str, i64> = HashMap::new();
+    let mut matched_projects = Vec::new();
     for p in &plan.projects {
         let agency_id = agency_id(&txn, owner(p)).await?;
         let existing = project::Entity::find()
@@ -163,7 +169,9 @@ async fn write_all(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
                 row.register = Set(Some(payload(p)));
                 row.registered_at = Set(Some(at));
                 row.publish_date = Set(publish_date);
-                row.update(&txn).await?.id
+                let id = row.update(&txn).await?.id;
+                matched_projects.push(id);
+                id
             }
             None => {
                 project::ActiveModel {
@@ -237,7 +245,12 @@ async fn write_all(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
         .await?;
     }
     txn.commit().await?;
-    Ok(ImportSummary { projects: plan.projects.len(), challenges: plan.challenges.len(), complaints: plan.complaints.len() })
+    Ok(ImportSummary {
+        projects: plan.projects.len(),
+        challenges: plan.challenges.len(),
+        complaints: plan.complaints.len(),
+        matched_projects,
+    })
 }
 
 /// The challenges against project `project_id` and the complaints that followed them.
