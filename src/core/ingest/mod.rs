@@ -145,5 +145,61 @@ mod properties {
             }
             prop_assert!(started.elapsed() < Duration::from_secs(10), "{name}: {:?}", started.elapsed());
         }
+
+        /// Mutations inside the DOCX's `word/document.xml`, re-zipped so that they reach the XML
+        /// reader (a mutated zip mostly fails its checksum before that).
+        #[test]
+        fn mutated_docx_xml_never_panics_or_hangs(
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 1..12),
+            cut in proptest::option::of(any::<usize>()),
+        ) {
+            let mut xml = docx_part(FILES[4].1, "word/document.xml");
+            for (pos, byte, kind) in edits {
+                let i = pos % xml.len().max(1);
+                match kind {
+                    0 if !xml.is_empty() => xml[i] = byte,
+                    1 => xml.insert(i.min(xml.len()), byte),
+                    _ if !xml.is_empty() => { xml.remove(i); }
+                    _ => {}
+                }
+            }
+            if let Some(c) = cut {
+                xml.truncate(c % (xml.len() + 1));
+            }
+            let bytes = with_part(FILES[4].1, "word/document.xml", &xml);
+            let limits = Limits { time_limit: Duration::from_secs(2), ..Limits::default() };
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = extract(&bytes, Some("t.docx"), &limits);
+                let _ = tx.send(());
+            });
+            prop_assert!(rx.recv_timeout(Duration::from_secs(10)).is_ok(), "docx reader still running after 10 s");
+        }
+    }
+
+    /// One part of a zip, read whole.
+    fn docx_part(docx: &[u8], name: &str) -> Vec<u8> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("fixture is a zip");
+        let mut out = Vec::new();
+        zip.by_name(name).expect("part present").read_to_end(&mut out).expect("part reads");
+        out
+    }
+
+    /// The zip with `name` replaced by `bytes` (every other part copied as is).
+    fn with_part(docx: &[u8], name: &str, bytes: &[u8]) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut src = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("fixture is a zip");
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..src.len() {
+            let mut f = src.by_index(i).expect("entry");
+            let entry = f.name().expect("entry name").to_string();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).expect("entry reads");
+            out.start_file(entry.as_str(), opts).expect("start");
+            out.write_all(if entry == name { bytes } else { &data }).expect("write");
+        }
+        out.finish().expect("finish").into_inner()
     }
 }
