@@ -126,6 +126,10 @@ pub struct Service {
 /// How old an unreferenced blob must be before the start-up sweep removes it.
 pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+fn create_data_dir(config: &Config) -> Result<(), ServiceError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })
+}
+
 /// The blob store the configuration names.
 fn blob_store(config: &Config) -> Result<BlobStore, StoreError> {
     match &config.blob_url {
@@ -143,8 +147,7 @@ impl Service {
     /// Opens the database (running migrations), the blob store and the index, then brings
     /// the index up to date with the database.
     pub async fn open(config: &Config) -> Result<Service, ServiceError> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })?;
+        create_data_dir(config)?;
         let rulebook = match &config.rules_dir {
             Some(dir) => Rulebook::load_dir(dir)?,
             None => Rulebook::builtin()?,
@@ -179,8 +182,7 @@ impl Service {
     /// without its writer, so it works beside a running `fairtender serve`, and no rule
     /// library (nothing is checked). Uploads and reindexing are refused.
     pub async fn open_read_only(config: &Config) -> Result<Service, ServiceError> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|source| ServiceError::DataDir { path: config.data_dir.clone(), source })?;
+        create_data_dir(config)?;
         let store = Store::connect_read_only(&config.database_url(), blob_store(config)?).await?;
         let index_dir = config.data_dir.join("index");
         let index = tokio::task::spawn_blocking(move || {
@@ -477,11 +479,10 @@ impl Service {
     /// Links a challenge to a clause it targets.
     pub async fn link_challenge_clause(&self, scope: &Scope, challenge_id: &str, clause_id: i64) -> Result<(), ServiceError> {
         if let Some(agency) = scope.agency() {
-            // Another agency's challenge or clause is answered as absent.
-            let mine = crate::server::store::records::load(self.store.db()).await?.of_agency(agency);
-            if !mine.challenges.iter().any(|c| c.id.as_str() == challenge_id) {
-                return Err(StoreError::NotFound(crate::server::store::Missing::Challenge).into());
-            }
+            // Another agency's challenge is answered as absent: its project must be visible.
+            let missing = || ServiceError::from(StoreError::NotFound(crate::server::store::Missing::Challenge));
+            let project = crate::server::store::records::challenge_project(self.store.db(), challenge_id).await?.ok_or_else(missing)?;
+            self.store.project(project, Some(agency)).await.map_err(|_| missing())?;
         }
         let _turn = self.store.write_turn().await;
         Ok(crate::server::store::records::link_clause(self.store.db(), challenge_id, clause_id).await?)

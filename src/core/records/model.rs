@@ -355,6 +355,19 @@ pub struct Project {
     pub contract_date: Option<NaiveDate>,
 }
 
+/// The agency that owns a register project: its 采购代理机构, or for a self-procured project
+/// (自行采购, no agency) its purchaser.
+pub fn owner_of<'a>(agency: Option<&'a str>, purchaser: &'a str) -> &'a str {
+    agency.map(str::trim).filter(|a| !a.is_empty()).unwrap_or(purchaser.trim())
+}
+
+impl Project {
+    /// The agency that owns the project (see [`owner_of`]).
+    pub fn owner(&self) -> &str {
+        owner_of(self.agency.as_deref(), &self.purchaser)
+    }
+}
+
 /// A supplier challenge (质疑, 政府采购法 第五十二条; 94号令 第十条–第十六条).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Challenge {

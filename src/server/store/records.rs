@@ -37,10 +37,10 @@ pub struct Records {
 }
 
 impl Records {
-    /// Only the records of projects `agency` owns (see [`owner`]), their challenges and the
+    /// Only the records of projects `agency` owns (see `Project::owner`), their challenges and the
     /// complaints that followed them.
     pub fn of_agency(self, agency: &str) -> Records {
-        let projects: Vec<Project> = self.projects.into_iter().filter(|p| owner(p) == agency).collect();
+        let projects: Vec<Project> = self.projects.into_iter().filter(|p| p.owner() == agency).collect();
         let numbers: HashSet<&str> = projects.iter().map(|p| p.project_no.as_str()).collect();
         let challenges: Vec<Challenge> =
             self.challenges.into_iter().filter(|c| numbers.contains(c.project_no.as_str())).collect();
@@ -130,11 +130,6 @@ pub fn known(records: &Records) -> Known {
     k
 }
 
-/// The agency that owns a register project: its 采购代理机构, or for a self-procured project
-/// (自行采购) its purchaser.
-pub fn owner(p: &Project) -> &str {
-    p.agency.as_deref().filter(|a| !a.trim().is_empty()).unwrap_or(&p.purchaser)
-}
 
 /// Writes the valid records of `plan` in one transaction. A register project is matched by
 /// 项目编号 within its agency: an existing project (created to upload documents to) receives
@@ -156,7 +151,7 @@ async fn write_all(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
     let mut project_ids: HashMap<&str, i64> = HashMap::new();
     let mut matched_projects = Vec::new();
     for p in &plan.projects {
-        let agency_id = agency_id(&txn, owner(p)).await?;
+        let agency_id = agency_id(&txn, p.owner()).await?;
         let existing = project::Entity::find()
             .filter(project::Column::AgencyId.eq(agency_id))
             .filter(project::Column::ProjectNo.eq(p.project_no.as_str()))
@@ -270,6 +265,11 @@ pub async fn of_project(db: &DatabaseConnection, project_id: i64) -> Result<(Vec
     challenges.sort_by(|a, b| (a.received_date, a.id.as_str()).cmp(&(b.received_date, b.id.as_str())));
     complaints.sort_by(|a, b| (a.filed_date, a.id.as_str()).cmp(&(b.filed_date, b.id.as_str())));
     Ok((challenges, complaints))
+}
+
+/// The project a stored challenge is about, if the challenge exists and is linked to one.
+pub async fn challenge_project(db: &DatabaseConnection, challenge_id: &str) -> Result<Option<i64>, StoreError> {
+    Ok(challenge::Entity::find_by_id(challenge_id.to_string()).one(db).await?.and_then(|c| c.project_id))
 }
 
 /// Links a challenge to a clause of a stored document (idempotent). The clause must come

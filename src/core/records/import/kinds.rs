@@ -67,15 +67,13 @@ impl RecordSheet for ProjectSheet<'_> {
     /// re-import of the stored row but a different project, refused so that nobody's
     /// challenges are attached to someone else's project.
     fn stored_reason(&self, id: &ProjectNo, r: &Row<'_>) -> RejectReason {
-        let owner_of = |agency: &str, purchaser: &str| if agency.trim().is_empty() { purchaser.trim().to_string() } else { agency.trim().to_string() };
-        let row_owner = owner_of(r.text("agency"), r.text("purchaser"));
+        let row_owner = owner_of(Some(r.text("agency")), r.text("purchaser"));
         match self.existing.projects.get(id) {
             Some(Some(stored)) => {
-                let stored_owner = owner_of(stored.agency.as_deref().unwrap_or(""), &stored.purchaser);
-                if stored_owner == row_owner {
+                if stored.owner() == row_owner {
                     RejectReason::AlreadyExists
                 } else {
-                    RejectReason::NumberTaken { owner: stored_owner }
+                    RejectReason::NumberTaken { owner: stored.owner().to_string() }
                 }
             }
             _ => RejectReason::AlreadyExists,
