@@ -27,6 +27,8 @@ pub struct Model {
     pub uploaded_at: DateTimeUtc,
     /// The rule-set version the stored findings were produced with (added by migration 2).
     pub rulebook_version: Option<String>,
+    /// Username of the uploader (`None`: before accounts existed, or the operator's CLI).
+    pub uploaded_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,7 +31,7 @@ pub struct Model {
     pub basis: String,
     #[sea_orm(column_type = "Text")]
     pub suggestion: String,
-    /// open | accepted | dismissed | fixed
+    /// open | confirmed | dismissed | accepted | fixed (workflow::FindingStatus)
     pub status: String,
     pub created_at: DateTimeUtc,
     /// What the finding adds to its rule's message (computed values); `Some` marks a row
@@ -39,6 +39,21 @@ pub struct Model {
     /// text, section and page live in `clause` (the copied columns above are left empty).
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
+    /// Rule + normalised clause hash + ordinal among identical clauses (workflow::finding_identity).
+    pub identity: Option<String>,
+    /// An officer's pending request to dismiss, with its reason.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dismissal_request: Option<String>,
+    /// Username of whoever made the last decision.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTimeUtc>,
+    /// The reason of the last decision (dismissed, accepted).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reason: Option<String>,
+    /// Flagged by a reviewer by hand rather than by a rule.
+    pub manual: bool,
+    /// The later version of the project in which this finding's identity is gone.
+    pub fixed_in_document_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

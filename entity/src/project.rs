@@ -22,6 +22,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub register: Option<String>,
     pub registered_at: Option<DateTimeUtc>,
+    /// The lifecycle (workflow::ProjectStatus): draft … closed.
+    pub status: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

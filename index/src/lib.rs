@@ -78,6 +78,12 @@ pub struct IndexDoc {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Filters {
     pub agency: Option<String>,
+    /// Any of these agencies (a caller's scope); `Some(empty)` matches nothing.
+    #[serde(default)]
+    pub agency_any: Option<Vec<String>>,
+    /// Any of these projects (e.g. the published ones); `Some(empty)` matches nothing.
+    #[serde(default)]
+    pub project_any: Option<Vec<i64>>,
     pub project_id: Option<i64>,
     pub document_id: Option<i64>,
     pub year: Option<i64>,

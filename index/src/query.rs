@@ -6,7 +6,7 @@
 //! depends on the text terms only.
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
@@ -109,6 +109,15 @@ pub fn build_query(
             Occur::Must,
             Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
         ));
+    }
+    // Scope restrictions: the clause's agency or project must be one of a set.
+    if let Some(agencies) = &filters.agency_any {
+        let set = agencies.iter().map(|a| Term::from_field_text(fields.agency, a));
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(set)), 0.0))));
+    }
+    if let Some(projects) = &filters.project_any {
+        let set = projects.iter().map(|p| Term::from_field_i64(fields.project_id, *p));
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(set)), 0.0))));
     }
     Ok(match clauses.len() {
         0 => Box::new(AllQuery),

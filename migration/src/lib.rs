@@ -8,6 +8,7 @@ mod m20261201_000002_findings;
 mod m20261201_000003_challenges;
 mod m20261203_000004_one_project;
 mod m20261203_000005_rule_sets;
+mod m20261204_000006_workflow;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_challenges::Migration),
             Box::new(m20261203_000004_one_project::Migration),
             Box::new(m20261203_000005_rule_sets::Migration),
+            Box::new(m20261204_000006_workflow::Migration),
         ]
     }
 }

@@ -137,6 +137,11 @@ pub enum Command {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Accounts: add, list, disable, enable, issue API tokens.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Search clauses (each term is an exact substring; all terms must match).
     Search {
         query: String,
@@ -148,6 +153,38 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// What `user` does.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a user; a one-time password is printed once.
+    Add {
+        username: String,
+        /// officer, reviewer, inspector or admin.
+        #[arg(long)]
+        role: String,
+        /// The officer's agency; for a reviewer, repeat for each assigned agency.
+        #[arg(long)]
+        agency: Vec<String>,
+        /// Display name (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// One line per user: id, username, role, state, agencies.
+    List,
+    /// Disable a user (their sessions and tokens are revoked).
+    Disable { username: String },
+    /// Enable a disabled user again.
+    Enable { username: String },
+    /// Issue an API token (printed once; send as `Authorization: Bearer …`).
+    Token {
+        username: String,
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[arg(long, default_value = "cli")]
+        label: String,
     },
 }
 

@@ -16,8 +16,12 @@ pub async fn serve(cfg: &Config, addr: SocketAddr, demo: bool) -> Result<i32, Cl
     if demo {
         let loaded = crate::server::demo::load(app.service()).await?;
         if loaded > 0 {
-            eprintln!("demo: loaded {loaded} sample documents");
+            eprintln!("demo: loaded {loaded} sample documents and one user per role (passwords in the README)");
         }
+    }
+    if let Some(password) = app.service().ensure_first_admin().await? {
+        eprintln!("first start: created the administrator `admin` with the one-time password {password}");
+        eprintln!("            (shown only now; it must be changed at the first login)");
     }
     eprintln!("fairtender listening on http://{}:{} (data: {})", addr.ip(), app.port(), cfg.data_dir.display());
     app.run_until_stopped().await.map_err(|source| CliError::Io { path: PathBuf::from(addr.to_string()), source })?;
@@ -56,7 +60,7 @@ pub async fn import(cfg: &Config, dir: &Path, agency: &str) -> Result<i32, CliEr
             }
         };
         let bytes = read_file(path)?;
-        match service.upload(&scope, project_id, crate::core::vocab::DocumentKind::Tender, &name, bytes).await {
+        match service.upload(&crate::core::account::Actor::operator(), project_id, crate::core::vocab::DocumentKind::Tender, &name, bytes).await {
             Ok(UploadOutcome::Stored(_)) => stored += 1,
             Ok(UploadOutcome::Duplicate(_)) => skipped += 1,
             Ok(UploadOutcome::NeedsOcr(_)) => {

@@ -12,6 +12,7 @@ mod documents;
 mod progress;
 mod records;
 mod review;
+mod users;
 
 pub use args::{Cli, Command};
 
@@ -114,6 +115,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             runtime()?.block_on(records::metrics(&cfg, from, to, by, group, format, as_of, output))
         }
         Command::RecordChecks { today } => runtime()?.block_on(records::checks(&cfg, today)),
+        Command::User { action } => runtime()?.block_on(users::run(&cfg, action)),
     }
 }
 

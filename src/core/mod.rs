@@ -5,6 +5,7 @@
 //! it: [`records`] (challenge and complaint registers, deadlines, metrics), [`calendar`]
 //! (China's working days) and [`money`] (integer 分).
 
+pub mod account;
 pub mod calendar;
 pub mod document;
 pub mod finding;
@@ -18,3 +19,4 @@ pub mod review;
 pub mod rules;
 pub mod segment;
 pub mod vocab;
+pub mod workflow;

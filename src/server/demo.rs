@@ -13,8 +13,34 @@ const SAMPLES: &[(&str, &str, &[u8])] = &[
     ("DEMO-2026-003", "gbk_notice.txt", include_bytes!("../../fixtures/gbk_notice.txt")),
 ];
 
-/// Loads the samples if the database has no projects. Returns how many documents were loaded.
+/// The demo agency.
+pub const AGENCY: &str = "示例市政府采购中心";
+
+/// The demo's users: username, role, agency, password (printed in the README; a demo is not
+/// a production database).
+pub const USERS: &[(&str, &str, Option<&str>, &str)] = &[
+    ("admin", "admin", None, "demo-admin-2026"),
+    ("officer", "officer", Some(AGENCY), "demo-officer-2026"),
+    ("reviewer", "reviewer", Some(AGENCY), "demo-reviewer-2026"),
+    ("inspector", "inspector", None, "demo-inspector-2026"),
+];
+
+/// Loads the samples if the database has no projects, and the demo users if it has no
+/// users. Returns how many documents were loaded.
 pub async fn load(service: &Service) -> Result<usize, ServiceError> {
+    let op = crate::core::account::Actor::operator();
+    if service.users(&op).await?.is_empty() {
+        for (username, role, agency, password) in USERS {
+            let req = crate::server::service::UserRequest {
+                username: username.to_string(),
+                display_name: None,
+                role: role.to_string(),
+                agencies: agency.iter().map(|a| a.to_string()).collect(),
+                password: Some(password.to_string()),
+            };
+            service.create_demo_user(&req).await?;
+        }
+    }
     if service.projects(&Scope::All, Page { offset: 0, limit: Some(1) }).await?.total > 0 {
         return Ok(0);
     }
@@ -25,7 +51,7 @@ pub async fn load(service: &Service) -> Result<usize, ServiceError> {
                 project_no: no.to_string(),
                 name: format!("示例项目：{file}"),
                 purchaser: "示例市第一中学".into(),
-                agency: "示例市政府采购中心".into(),
+                agency: AGENCY.into(),
                 method: Method::OpenTender,
                 procurement_type: ProcurementType::Goods,
                 budget: Fen(156_000_000),
@@ -33,7 +59,7 @@ pub async fn load(service: &Service) -> Result<usize, ServiceError> {
                 deadline: None,
             })
             .await?;
-        service.upload(&Scope::All, project.id, crate::core::vocab::DocumentKind::Tender, file, bytes.to_vec()).await?;
+        service.upload(&crate::core::account::Actor::operator(), project.id, crate::core::vocab::DocumentKind::Tender, file, bytes.to_vec()).await?;
         loaded += 1;
     }
     Ok(loaded)

@@ -3,7 +3,8 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fairtender::server::app::Application;
-use fairtender::server::service::{Config, Service};
+use fairtender::core::account::{Actor, Role};
+use fairtender::server::service::{Config, Service, UserRequest};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
@@ -16,6 +17,10 @@ pub struct TestApp {
     pub service: Service,
     pub config: Config,
     pub _dir: tempfile::TempDir,
+    /// An administrator's API token: what `get`, `post_json`, `request` … send.
+    pub admin: String,
+    /// Tokens of users made on demand, by role and agencies.
+    tokens: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// A response: status, raw body, and the body parsed as JSON (Null when not JSON).
@@ -60,10 +65,57 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let app = Application::build(&config, "127.0.0.1:0".parse().unwrap()).await.expect("build app");
     assert_ne!(app.port(), 0);
-    TestApp { router: app.router(), service: app.service().clone(), config, _dir: dir }
+    let service = app.service().clone();
+    let admin = make_token(&service, "test-admin", Role::Admin, &[]).await;
+    TestApp { router: app.router(), service, config, _dir: dir, admin, tokens: Default::default() }
+}
+
+/// Creates a user and returns an API token for them.
+pub async fn make_token(service: &Service, username: &str, role: Role, agencies: &[&str]) -> String {
+    let op = Actor::operator();
+    let req = UserRequest {
+        username: username.to_string(),
+        display_name: None,
+        role: role.as_str().to_string(),
+        agencies: agencies.iter().map(|a| a.to_string()).collect(),
+        password: Some(format!("pw-{username}-2026")),
+    };
+    let user = service.create_user(&op, &req).await.expect("create user").user;
+    service.issue_token(&op, user.id, "test", 30).await.expect("issue token").token
 }
 
 impl TestApp {
+    /// A token of a user with `role` and `agencies` (made the first time it is asked for).
+    pub async fn token(&self, role: Role, agencies: &[&str]) -> String {
+        let key = format!("{}:{}", role.as_str(), agencies.join("|"));
+        if let Some(t) = self.tokens.lock().unwrap().get(&key) {
+            return t.clone();
+        }
+        let n = self.tokens.lock().unwrap().len();
+        let t = make_token(&self.service, &format!("{}-{n}", role.as_str()), role, agencies).await;
+        self.tokens.lock().unwrap().insert(key, t.clone());
+        t
+    }
+
+    /// Any method, any body, as the holder of `token` (`None`: anonymous).
+    pub async fn send_as(&self, method: &str, uri: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri).header("content-type", content_type);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    /// `POST` JSON as the holder of `token`.
+    pub async fn post_json_as(&self, uri: &str, token: &str, body: &Value) -> Resp {
+        self.send_as("POST", uri, Some(token), "application/json", serde_json::to_vec(body).unwrap()).await
+    }
+
+    /// `GET` as the holder of `token`.
+    pub async fn get_with(&self, uri: &str, token: &str) -> Resp {
+        self.send_as("GET", uri, Some(token), "application/json", Vec::new()).await
+    }
+
     async fn send(&self, req: Request<Body>) -> Resp {
         let res = self.router.clone().oneshot(req).await.expect("request");
         let status = res.status();
@@ -77,31 +129,36 @@ impl TestApp {
         self.get_as(uri, None).await
     }
 
+    /// `GET` as an officer of `agency` (`None`: as the administrator).
     pub async fn get_as(&self, uri: &str, agency: Option<&str>) -> Resp {
-        let mut b = Request::get(uri);
-        if let Some(a) = agency {
-            b = b.header("x-agency", percent(a));
-        }
-        self.send(b.body(Body::empty()).unwrap()).await
+        let token = match agency {
+            Some(a) => self.token(Role::Officer, &[a]).await,
+            None => self.admin.clone(),
+        };
+        self.get_with(uri, &token).await
     }
 
     pub async fn post_json(&self, uri: &str, body: &Value) -> Resp {
         self.post_raw(uri, "application/json", serde_json::to_vec(body).unwrap()).await
     }
 
-    /// Any method, any body.
+    /// Any method, any body (as the administrator).
     pub async fn request(&self, method: &str, uri: &str, content_type: &str, body: Vec<u8>) -> Resp {
-        let req = Request::builder().method(method).uri(uri).header("content-type", content_type).body(Body::from(body)).unwrap();
-        self.send(req).await
+        self.send_as(method, uri, Some(&self.admin.clone()), content_type, body).await
     }
 
     pub async fn post_raw(&self, uri: &str, content_type: &str, body: Vec<u8>) -> Resp {
-        let req = Request::post(uri).header("content-type", content_type).body(Body::from(body)).unwrap();
-        self.send(req).await
+        self.send_as("POST", uri, Some(&self.admin.clone()), content_type, body).await
     }
 
-    /// Uploads `bytes` as multipart field `file` named `file_name`.
+    /// Uploads `bytes` as multipart field `file` named `file_name` (as the administrator).
     pub async fn upload(&self, project_id: i64, file_name: &str, bytes: &[u8]) -> Resp {
+        let token = self.admin.clone();
+        self.upload_as(&token, project_id, file_name, bytes).await
+    }
+
+    /// Uploads as the holder of `token`.
+    pub async fn upload_as(&self, token: &str, project_id: i64, file_name: &str, bytes: &[u8]) -> Resp {
         let boundary = "----fairtender-test-boundary";
         let mut body = Vec::new();
         body.extend_from_slice(
@@ -115,8 +172,10 @@ impl TestApp {
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        self.post_raw(
+        self.send_as(
+            "POST",
             &format!("/api/v1/projects/{project_id}/documents"),
+            Some(token),
             &format!("multipart/form-data; boundary={boundary}"),
             body,
         )
@@ -139,9 +198,6 @@ pub fn project_json(no: &str, agency: &str) -> Value {
     })
 }
 
-fn percent(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
-}
 
 /// Every file below `dir` (none if it does not exist).
 pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -400,23 +400,15 @@ async fn registers_are_scoped_to_the_agency_asking() {
     let checks = app.get_as("/api/v1/records/checks?today=2026-01-31", Some("乙代理")).await;
     assert!(checks.json["flags"].as_array().unwrap().iter().all(|f| !f["record_id"].as_str().unwrap_or("").starts_with("C01")), "{:?}", checks.json);
 
+    // Registers span agencies: an agency's officer may not import them.
     let (ct, body) = multipart(&[("projects", "p.csv", PROJECTS.as_bytes())]);
-    let req = axum::http::Request::post("/api/v1/records/import")
-        .header("content-type", ct)
-        .header("x-agency", "%E4%B9%99%E4%BB%A3%E7%90%86")
-        .body(axum::body::Body::from(body))
-        .unwrap();
-    use tower::ServiceExt;
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let officer = app.token(fairtender::core::account::Role::Officer, &["乙代理"]).await;
+    assert_eq!(app.send_as("POST", "/api/v1/records/import", Some(&officer), &ct, body).await.status, StatusCode::FORBIDDEN);
 
-    // C01 is a challenge against 甲代理's P24-01: 乙代理 does not see it.
-    let link = axum::http::Request::post("/api/v1/challenges/C01/clauses")
-        .header("content-type", "application/json")
-        .header("x-agency", "%E4%B9%99%E4%BB%A3%E7%90%86")
-        .body(axum::body::Body::from(r#"{"clause_id": 1}"#))
-        .unwrap();
-    assert_eq!(app.router.clone().oneshot(link).await.unwrap().status(), StatusCode::NOT_FOUND);
+    // C01 is a challenge against 甲代理's P24-01: 乙代理's reviewer does not see it.
+    let reviewer = app.token(fairtender::core::account::Role::Reviewer, &["乙代理"]).await;
+    let link = app.post_json_as("/api/v1/challenges/C01/clauses", &reviewer, &serde_json::json!({"clause_id": 1})).await;
+    assert_eq!(link.status, StatusCode::NOT_FOUND, "{:?}", link.json);
 }
 
 /// A project created without a publication date gets its year from the register row, and its

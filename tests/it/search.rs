@@ -85,6 +85,7 @@ async fn index_catches_up_with_documents_committed_before_a_crash() {
                 &bytes,
                 &sha,
                 UploadContent::Parsed { doc: &doc, findings: &[], rulebook: service.rulebook() },
+                "operator",
             )
             .await
             .unwrap();

@@ -137,17 +137,8 @@ impl MetricsQuery {
     }
 }
 
-/// Review status of the checker finding on a clause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingStatus {
-    /// Not yet reviewed, or confirmed and not fixed.
-    Open,
-    /// Confirmed by a reviewer and knowingly kept, with a written reason.
-    Accepted,
-    /// Dismissed by a reviewer (false positive).
-    Dismissed,
-}
+/// Review status of the checker finding on a clause (the workflow's vocabulary).
+pub use crate::core::workflow::FindingStatus;
 
 /// A document clause a challenge targets, with the checker finding on it (if any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -515,7 +506,13 @@ pub fn metrics_with(input: &MetricsInput<'_>, q: &MetricsQuery, dl: &Deadlines<'
             }
         }
         let ls = links.get(&ch.id).map(Vec::as_slice).unwrap_or(&[]);
-        let count_status = |s: Option<FindingStatus>| ls.iter().filter(|l| l.finding == s).count() as u64;
+        // Confirmed and fixed findings count with the open ones: the checker flagged the clause
+        // and nobody set the finding aside.
+        let bucket = |s: Option<FindingStatus>| match s {
+            Some(FindingStatus::Confirmed | FindingStatus::Fixed) => Some(FindingStatus::Open),
+            other => other,
+        };
+        let count_status = |s: Option<FindingStatus>| ls.iter().filter(|l| bucket(l.finding) == s).count() as u64;
         let any_finding = ls.iter().any(|l| l.finding.is_some());
         let (l_open, l_acc, l_dis, l_none) = (
             count_status(Some(FindingStatus::Open)),

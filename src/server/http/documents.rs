@@ -1,6 +1,6 @@
 //! Document upload and retrieval.
 
-use super::openapi::{AgencyHeader, ErrorBody, IdPath};
+use super::openapi::{ErrorBody, IdPath};
 use super::{page_size, parse_id, ApiError, AppState, PageParams};
 use crate::core::vocab::DocumentKind;
 use crate::server::service::{Scope, UploadOutcome};
@@ -53,7 +53,7 @@ pub struct ClauseList {
 }
 
 /// `POST /projects/{id}/documents` (multipart: `file`, optional `kind`).
-#[utoipa::path(post, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath, AgencyHeader),
+#[utoipa::path(post, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "parsed, checked, stored and indexed", body = DocumentView),
         (status = 200, description = "the same bytes were uploaded to this project before", body = DuplicateUpload),
@@ -64,7 +64,7 @@ pub struct ClauseList {
         (status = 422, description = "encrypted, malformed, zip bomb, time limit, or a scanned PDF (`needs_ocr`: kept, with `document`)", body = ErrorBody)))]
 pub async fn upload(
     State(st): State<AppState>,
-    scope: Scope,
+    actor: crate::core::account::Actor,
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, ApiError> {
@@ -79,7 +79,7 @@ pub async fn upload(
     let file = form.remove("file").ok_or_else(|| ApiError::bad_request("缺少上传文件字段 file"))?;
     let name = file.file_name.unwrap_or_else(|| "upload".into());
     let bytes = file.bytes.to_vec();
-    let outcome = st.service.upload(&scope, project_id, kind, &name, bytes).await?;
+    let outcome = st.service.upload(&actor, project_id, kind, &name, bytes).await?;
     Ok(match outcome {
         UploadOutcome::Stored(d) => (StatusCode::CREATED, Json(d)).into_response(),
         UploadOutcome::Duplicate(d) => (StatusCode::OK, Json(DuplicateUpload { document: d, duplicate: true })).into_response(),
@@ -105,7 +105,7 @@ pub(super) fn multipart_error(status: StatusCode, detail: String) -> ApiError {
 }
 
 /// `GET /projects/{id}/documents`
-#[utoipa::path(get, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath, AgencyHeader, PageParams),
+#[utoipa::path(get, path = "/api/v1/projects/{id}/documents", tag = "documents", params(IdPath, PageParams),
     responses((status = 200, description = "document versions, oldest first (limit default 100, at most 500)", body = DocumentList),
         (status = 400, description = "bad offset or limit", body = ErrorBody), (status = 404, description = "no such project", body = ErrorBody)))]
 pub async fn list(
@@ -122,7 +122,7 @@ pub async fn list(
 }
 
 /// `GET /documents/{id}`
-#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(IdPath, AgencyHeader),
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(IdPath),
     responses((status = 200, description = "the document version", body = DocumentView), (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<DocumentView>, ApiError> {
     let id = parse_id(&id, "文件")?;
@@ -130,7 +130,7 @@ pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<Strin
 }
 
 /// `GET /documents/{id}/clauses`
-#[utoipa::path(get, path = "/api/v1/documents/{id}/clauses", tag = "documents", params(IdPath, AgencyHeader, PageParams),
+#[utoipa::path(get, path = "/api/v1/documents/{id}/clauses", tag = "documents", params(IdPath, PageParams),
     responses((status = 200, description = "the clauses in order (limit default 500, at most 2000)", body = ClauseList),
         (status = 400, description = "bad offset or limit", body = ErrorBody), (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn clauses(
@@ -153,7 +153,7 @@ pub async fn clauses(
 }
 
 /// `GET /documents/{id}/file`: the original bytes.
-#[utoipa::path(get, path = "/api/v1/documents/{id}/file", tag = "documents", params(IdPath, AgencyHeader),
+#[utoipa::path(get, path = "/api/v1/documents/{id}/file", tag = "documents", params(IdPath),
     responses((status = 200, description = "the uploaded bytes, with the file name in Content-Disposition", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn file(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Response, ApiError> {

@@ -17,12 +17,14 @@ pub struct ApiError {
     pub message: String,
     /// Extra fields merged into the error object (e.g. the stored document for needs_ocr).
     pub extra: Option<serde_json::Value>,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// A new error.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), extra: None }
+        ApiError { status, code, message: message.into(), extra: None, retry_after: None }
     }
 
     /// 400 with a Chinese message.
@@ -47,7 +49,11 @@ impl IntoResponse for ApiError {
         if let (Some(serde_json::Value::Object(extra)), Some(obj)) = (self.extra, error.as_object_mut()) {
             obj.extend(extra);
         }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let mut res = (self.status, Json(json!({ "error": error }))).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        res
     }
 }
 
@@ -82,6 +88,7 @@ impl From<StoreError> for ApiError {
             StoreError::DuplicateProject { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "记录已存在（项目编号重复）")
             }
+            StoreError::DuplicateUser(_) => ApiError::new(StatusCode::CONFLICT, "conflict", "用户名已被使用"),
             StoreError::ConcurrentWrite => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "同一时间有其他导入写入了相同的记录，本次未写入任何数据，请重新导入")
             }
@@ -117,7 +124,33 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(m) => ApiError::invalid(m),
             ServiceError::Forbidden(what) => {
                 tracing::warn!(refused = what, "forbidden");
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权执行此操作（不能操作其他机构的项目）")
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权执行此操作（角色不允许，或不能操作其他机构的项目）")
+            }
+            ServiceError::Account(e) => ApiError::invalid(e.message_zh()),
+            ServiceError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "用户名或密码错误"),
+            ServiceError::LoginThrottled { retry_after_secs } => {
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("登录失败次数过多，请 {} 分钟后再试", retry_after_secs.div_ceil(60)),
+                );
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
+            ServiceError::Decision(e) => ApiError::invalid(e.message_zh()),
+            ServiceError::BadTransition { from, to } => ApiError::new(
+                StatusCode::CONFLICT,
+                "bad_transition",
+                format!("项目状态为“{}”，不能变为“{}”", from.label_zh(), to.label_zh()),
+            ),
+            ServiceError::ApprovalBlocked(blocking) => {
+                let mut e = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "approval_blocked",
+                    format!("当前版本还有 {} 个未处理或已确认的违规问题，不能通过审查", blocking.len()),
+                );
+                e.extra = Some(json!({ "blocking": blocking }));
+                e
             }
             other => internal(&other),
         }

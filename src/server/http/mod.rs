@@ -1,8 +1,11 @@
 //! HTTP adapter: JSON under `/api/v1`, errors as `{"error":{"code","message"}}`.
 //!
-//! Ownership: a request carrying `X-Agency: <name>` sees only that agency's projects,
-//! documents and search hits; other agencies' records answer 404 as if absent.
+//! Who may call what is [`access`]'s route table; which records they reach is their scope
+//! (an officer's agency, a reviewer's agencies, inspectors every published project,
+//! administrators everything); other records answer 404 as if absent.
 
+pub mod access;
+mod accounts;
 mod documents;
 mod error;
 mod openapi;
@@ -10,15 +13,14 @@ mod projects;
 mod records;
 mod review;
 mod search;
+mod workflow;
 
 pub use error::ApiError;
 
-use crate::server::service::{Scope, Service};
+use crate::server::service::Service;
 use crate::server::store::Page;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::request::Parts;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
-use percent_encoding::percent_decode_str;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::trace::TraceLayer;
@@ -27,27 +29,6 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub service: Service,
-}
-
-/// The scope of a request, taken from the `X-Agency` header (percent-encoded UTF-8 so that
-/// Chinese names fit an ASCII header): absent means the operator's view of every agency.
-/// Every handler that touches stored data takes this extractor, so who may see what is
-/// decided here and in the service, not in each handler.
-impl<S: Send + Sync> FromRequestParts<S> for Scope {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Scope, ApiError> {
-        match parts.headers.get("x-agency") {
-            None => Ok(Scope::All),
-            Some(v) => v
-                .to_str()
-                .ok()
-                .map(|s| percent_decode_str(s.trim()).decode_utf8_lossy().into_owned())
-                .filter(|s| !s.is_empty())
-                .map(Scope::Agency)
-                .ok_or_else(|| ApiError::bad_request("X-Agency 请求头无效")),
-        }
-    }
 }
 
 /// One field of a multipart form: its file name (for file fields) and its bytes.
@@ -147,11 +128,38 @@ pub fn router(state: AppState) -> Router {
         .route("/records/checks", get(records::checks))
         .route("/challenges/{id}/clauses", post(records::link))
         .route("/metrics", get(records::metrics))
-        .route("/search", get(search::search));
+        .route("/search", get(search::search))
+        .route("/login", post(accounts::login))
+        .route("/logout", post(accounts::logout))
+        .route("/me", get(accounts::current))
+        .route("/me/password", post(accounts::change_password))
+        .route("/users", get(accounts::users).post(accounts::create_user))
+        .route("/users/{id}/disable", post(accounts::disable))
+        .route("/users/{id}/enable", post(accounts::enable))
+        .route("/users/{id}/reset-password", post(accounts::reset_password))
+        .route("/tokens", get(accounts::tokens).post(accounts::issue_token))
+        .route("/tokens/{id}/revoke", post(accounts::revoke_token))
+        .route("/findings/{id}/decision", post(workflow::decide))
+        .route("/findings/{id}/dismissal-request", post(workflow::request_dismissal))
+        .route("/findings/{id}/history", get(workflow::history))
+        .route("/clauses/{id}/flags", post(workflow::flag))
+        .route("/projects/{id}/submit", post(workflow::submit))
+        .route("/projects/{id}/return", post(workflow::return_to_draft))
+        .route("/projects/{id}/approve", post(workflow::approve))
+        .route("/projects/{id}/publish", post(workflow::publish))
+        .route("/projects/{id}/award", post(workflow::award))
+        .route("/projects/{id}/close", post(workflow::close))
+        .route("/projects/{id}/blocking", get(workflow::blocking))
+        .route("/projects/{id}/corrections", get(workflow::corrections))
+        .route("/documents/{id}/diff", get(workflow::diff))
+        .route("/audit", get(workflow::audit));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::spec))
+        // After every route, so each one passes the access table (a route layer sees the
+        // matched path; unmatched requests fall through to the 404 below).
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
         .fallback(|| async { ApiError::not_found("接口") })
         .layer(axum::middleware::from_fn(error::uniform_responses))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

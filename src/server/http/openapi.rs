@@ -6,17 +6,6 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-/// The `X-Agency` request header.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)] // only described, never read: `Scope` reads the header
-pub struct AgencyHeader {
-    /// Restricts the request to one agency's records (percent-encode non-ASCII); without it
-    /// the caller sees every agency.
-    #[serde(rename = "X-Agency")]
-    x_agency: Option<String>,
-}
-
 /// A numeric id in the path.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -52,17 +41,41 @@ pub struct ErrorDetail {
         super::review::findings, super::review::report, super::review::check, super::review::rules, super::review::rule,
         super::records::import, super::records::checks, super::records::link, super::records::metrics,
         super::search::search,
+        super::accounts::login, super::accounts::logout, super::accounts::current, super::accounts::change_password,
+        super::accounts::users, super::accounts::create_user, super::accounts::disable, super::accounts::enable,
+        super::accounts::reset_password, super::accounts::tokens, super::accounts::issue_token, super::accounts::revoke_token,
+        super::workflow::decide, super::workflow::request_dismissal, super::workflow::history, super::workflow::flag,
+        super::workflow::submit, super::workflow::return_to_draft, super::workflow::approve, super::workflow::publish,
+        super::workflow::award, super::workflow::close, super::workflow::blocking, super::workflow::corrections,
+        super::workflow::diff, super::workflow::audit,
     ),
     components(schemas(ErrorBody)),
+    modifiers(&Security),
+    security(("session" = []), ("bearer" = [])),
     tags(
         (name = "projects", description = "Procurement projects"),
         (name = "documents", description = "Uploaded document versions and their clauses"),
         (name = "review", description = "Findings, reports, the stateless check and the rule library"),
         (name = "records", description = "Challenge and complaint registers, process checks, metrics"),
         (name = "search", description = "Full-text search over clauses"),
+        (name = "accounts", description = "Login, users, API tokens"),
+        (name = "workflow", description = "Finding decisions, lifecycle and approval, versions, corrections, audit"),
     )
 )]
 pub struct ApiDoc;
+
+/// The two ways to authenticate: the session cookie of `POST /api/v1/login`, or an API
+/// token issued by an administrator, sent as `Authorization: Bearer …`.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("fairtender_session"))));
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
 
 /// `GET /api/openapi.json`
 pub async fn spec() -> Json<utoipa::openapi::OpenApi> {

@@ -1,6 +1,6 @@
 //! `/projects`: create, list, show.
 
-use super::openapi::{AgencyHeader, ErrorBody, IdPath};
+use super::openapi::{ErrorBody, IdPath};
 use super::{page_size, parse_id, ApiError, AppState, PageParams};
 use crate::server::store::Page;
 use axum::extract::Query;
@@ -86,7 +86,7 @@ pub struct ProjectDetail {
 }
 
 /// `POST /projects`
-#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", params(AgencyHeader), request_body = ProjectInput,
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectInput,
     responses((status = 201, description = "created", body = ProjectView), (status = 400, description = "malformed JSON", body = ErrorBody),
         (status = 403, description = "another agency's project", body = ErrorBody), (status = 409, description = "duplicate 项目编号", body = ErrorBody),
         (status = 422, description = "invalid fields, every problem listed", body = ErrorBody)))]
@@ -99,7 +99,7 @@ pub async fn create(State(st): State<AppState>, scope: Scope, body: Bytes) -> Re
 }
 
 /// `GET /projects`
-#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(AgencyHeader, PageParams),
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(PageParams),
     responses((status = 200, description = "the projects visible to the caller, newest first (limit default 100, at most 500)", body = ProjectList),
         (status = 400, description = "bad offset or limit", body = ErrorBody)))]
 pub async fn list(State(st): State<AppState>, scope: Scope, Query(q): Query<PageParams>) -> Result<Json<ProjectList>, ApiError> {
@@ -110,7 +110,7 @@ pub async fn list(State(st): State<AppState>, scope: Scope, Query(q): Query<Page
 }
 
 /// `GET /projects/{id}`
-#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(IdPath, AgencyHeader),
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(IdPath),
     responses((status = 200, description = "the project", body = ProjectDetail), (status = 404, description = "no such project", body = ErrorBody)))]
 pub async fn show(State(st): State<AppState>, scope: Scope, Path(id): Path<String>) -> Result<Json<ProjectDetail>, ApiError> {
     let id = parse_id(&id, "项目")?;

@@ -1,6 +1,6 @@
 //! Findings, reports, the stateless check, and the rule library over HTTP.
 
-use super::openapi::{AgencyHeader, ErrorBody, IdPath};
+use super::openapi::{ErrorBody, IdPath};
 use super::{page_size, parse_id, ApiError, AppState, PageParams};
 use crate::server::store::Page;
 use crate::core::document::SectionKind;
@@ -30,7 +30,7 @@ pub struct FindingList {
 }
 
 /// `GET /documents/{id}/findings`
-#[utoipa::path(get, path = "/api/v1/documents/{id}/findings", tag = "review", params(IdPath, AgencyHeader, PageParams),
+#[utoipa::path(get, path = "/api/v1/documents/{id}/findings", tag = "review", params(IdPath, PageParams),
     responses((status = 200, description = "findings stored for this version, in position order (limit default 500, at most 2000)", body = FindingList),
         (status = 400, description = "bad offset or limit", body = ErrorBody), (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn findings(
@@ -61,7 +61,7 @@ pub struct ReportParams {
 }
 
 /// `GET /documents/{id}/report?format=html|json`: the stored findings as a report.
-#[utoipa::path(get, path = "/api/v1/documents/{id}/report", tag = "review", params(IdPath, AgencyHeader, ReportParams),
+#[utoipa::path(get, path = "/api/v1/documents/{id}/report", tag = "review", params(IdPath, ReportParams),
     responses((status = 200, description = "the report: JSON, or HTML with format=html", body = Report),
         (status = 400, description = "unknown format", body = ErrorBody), (status = 404, description = "no such document", body = ErrorBody)))]
 pub async fn report(

@@ -1,7 +1,7 @@
 //! `GET /search`: full-text search over clauses with filters and facet counts.
 
 use super::{ApiError, AppState};
-use super::openapi::{AgencyHeader, ErrorBody};
+use super::openapi::ErrorBody;
 use crate::core::document::SectionKind;
 use crate::core::vocab::{Method, ProcurementType};
 use crate::server::service::Scope;
@@ -89,7 +89,7 @@ pub struct SearchResponse {
 }
 
 /// `GET /search?q=&agency=&project_id=&year=&method=&procurement_type=&section_kind=&limit=&offset=`
-#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams, AgencyHeader),
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
     responses((status = 200, description = "hits with snippets and facet counts", body = SearchResponse),
         (status = 400, description = "an invalid query or parameter", body = ErrorBody)))]
 pub async fn search(
@@ -113,6 +113,7 @@ pub async fn search(
             method: vocab(text(p.method.clone()), Method::parse, |m| m.label_zh(), "method")?,
             procurement_type: vocab(text(p.procurement_type.clone()), ProcurementType::parse, |t| t.as_str(), "procurement_type")?,
             section_kind,
+            ..Default::default()
         },
         limit: limit.clamp(1, 200),
         offset,

@@ -86,6 +86,7 @@ pub(super) async fn insert(
     }
     ensure_rule_set(conn, rulebook, cache).await?;
     let created = now();
+    let repeats = crate::core::workflow::ordinals_among_identical(doc.clauses.iter().map(|c| c.text.as_str()));
     let rows: Vec<finding::ActiveModel> = findings
         .iter()
         .map(|f| {
@@ -118,6 +119,10 @@ pub(super) async fn insert(
                 status: Set("open".into()),
                 created_at: Set(created),
                 note: Set(note.map(str::to_string)),
+                identity: Set(doc.clauses.get(f.clause_ordinal as usize).map(|c| {
+                    crate::core::workflow::finding_identity(&f.rule, &c.text, repeats[f.clause_ordinal as usize])
+                })),
+                manual: Set(false),
                 ..Default::default()
             }
         })
@@ -228,7 +233,14 @@ fn stored_finding(m: finding::Model, rule: Option<&RuleText>, clause: Option<&cl
     Some(StoredFinding {
         id: m.id,
         rulebook_version: m.rulebook_version,
-        status: m.status,
+        status: crate::core::workflow::FindingStatus::parse(&m.status).unwrap_or(crate::core::workflow::FindingStatus::Open),
+        identity: m.identity,
+        dismissal_request: m.dismissal_request,
+        decided_by: m.decided_by,
+        decided_at: m.decided_at,
+        reason: m.reason,
+        manual: m.manual,
+        fixed_in_document_id: m.fixed_in_document_id,
         finding: Finding {
             rule: m.rule_id,
             category: Category::parse(&m.category)?,

@@ -2,9 +2,11 @@
 //! content-addressed blob store for uploaded bytes. The database is the source of truth;
 //! the search index is derived from it.
 
+pub mod accounts;
 mod blobs;
 mod findings;
 pub mod records;
+pub mod workflow;
 
 pub use blobs::{BlobStore, BlobStream};
 
@@ -15,6 +17,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::core::finding::Finding;
 use crate::core::rules::Rulebook;
 use crate::core::vocab::{DocumentKind, DocumentStatus};
+use crate::core::account::Scope;
+use crate::core::workflow::ProjectStatus;
 use fairtender_index::IndexDoc;
 use entity::{agency, clause, document, finding, project};
 use sea_orm::{
@@ -33,6 +37,11 @@ pub enum Missing {
     Agency,
     Challenge,
     Clause,
+    User,
+    Token,
+    Finding,
+    Inspection,
+    Draw,
 }
 
 impl Missing {
@@ -45,6 +54,11 @@ impl Missing {
             Missing::Agency => "采购代理机构",
             Missing::Challenge => "质疑",
             Missing::Clause => "条款",
+            Missing::User => "用户",
+            Missing::Token => "令牌",
+            Missing::Finding => "审查问题",
+            Missing::Inspection => "检查任务",
+            Missing::Draw => "抽取记录",
         }
     }
 }
@@ -58,6 +72,11 @@ impl std::fmt::Display for Missing {
             Missing::Agency => "agency",
             Missing::Challenge => "challenge",
             Missing::Clause => "clause",
+            Missing::User => "user",
+            Missing::Token => "token",
+            Missing::Finding => "finding",
+            Missing::Inspection => "inspection",
+            Missing::Draw => "draw",
         })
     }
 }
@@ -75,6 +94,9 @@ pub enum StoreError {
     /// A project with this 项目编号 already exists in the agency.
     #[error("project {project_no} already exists in agency {agency}")]
     DuplicateProject { agency: String, project_no: String },
+    /// The username is taken.
+    #[error("user {0} already exists")]
+    DuplicateUser(String),
     /// The database needs migrations this read-only command may not run.
     #[error("the database schema is {pending} migration(s) behind this program; start `fairtender serve` (or any writing command) once to upgrade it")]
     SchemaBehind { pending: usize },
@@ -169,6 +191,8 @@ pub struct ProjectView {
     pub created_at: DateTime<Utc>,
     /// When an imported challenge register last listed the project (`None`: no register does).
     pub registered_at: Option<DateTime<Utc>>,
+    /// The lifecycle: draft, in_review, approved, published, awarded, closed.
+    pub status: ProjectStatus,
 }
 
 /// A stored document version as returned by the API.
@@ -211,7 +235,20 @@ pub struct ClauseView {
 pub struct StoredFinding {
     pub id: i64,
     pub rulebook_version: String,
-    pub status: String,
+    /// open | confirmed | dismissed | accepted | fixed
+    pub status: crate::core::workflow::FindingStatus,
+    /// The identity that follows the finding across versions (rule:clause-hash:repeat).
+    pub identity: Option<String>,
+    /// An officer's pending request to dismiss it, with the reason.
+    pub dismissal_request: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Why it was dismissed or accepted.
+    pub reason: Option<String>,
+    /// Flagged by a reviewer by hand.
+    pub manual: bool,
+    /// The later version in which it is gone.
+    pub fixed_in_document_id: Option<i64>,
     #[serde(flatten)]
     pub finding: Finding,
 }
@@ -346,6 +383,7 @@ impl Store {
             publish_date: Set(p.publish_date),
             deadline: Set(p.deadline),
             created_at: Set(now()),
+            status: Set(ProjectStatus::Draft.as_str().to_string()),
             ..Default::default()
         }
         .insert(&self.db)
@@ -361,20 +399,23 @@ impl Store {
         Ok(project_view(model, p.agency.clone()))
     }
 
-    /// A project by id, optionally restricted to one agency (others see "not found").
-    pub async fn project(&self, id: i64, scope: Option<&str>) -> Result<ProjectView, StoreError> {
+    /// A project by id if `scope` sees it (others see "not found").
+    pub async fn project(&self, id: i64, scope: &Scope) -> Result<ProjectView, StoreError> {
         let found = project::Entity::find_by_id(id).find_also_related(agency::Entity).one(&self.db).await?;
         match found {
-            Some((p, Some(a))) if scope.is_none_or(|s| s == a.name) => Ok(project_view(p, a.name)),
+            Some((p, Some(a))) if visible(scope, &a.name, &p.status) => Ok(project_view(p, a.name)),
             _ => Err(StoreError::NotFound(Missing::Project)),
         }
     }
 
-    /// Projects, newest first, optionally restricted to one agency.
-    pub async fn projects(&self, scope: Option<&str>, page: Page) -> Result<Paged<ProjectView>, StoreError> {
+    /// Projects `scope` sees, newest first.
+    pub async fn projects(&self, scope: &Scope, page: Page) -> Result<Paged<ProjectView>, StoreError> {
         let mut q = project::Entity::find().find_also_related(agency::Entity);
-        if let Some(agency) = scope {
-            q = q.filter(agency::Column::Name.eq(agency));
+        if let Some(agencies) = scope.agencies() {
+            q = q.filter(agency::Column::Name.is_in(agencies));
+        }
+        if scope.published_only() {
+            q = q.filter(project::Column::Status.is_in(public_statuses()));
         }
         let total = q.clone().count(&self.db).await?;
         let rows = page.apply(q.order_by_desc(project::Column::Id)).all(&self.db).await?;
@@ -416,6 +457,7 @@ impl Store {
         bytes: &[u8],
         sha256: &str,
         content: UploadContent<'_>,
+        uploaded_by: &str,
     ) -> Result<DocumentView, StoreError> {
         self.blobs.put(sha256, bytes).await?;
         let _turn = self.write_turn().await;
@@ -471,10 +513,22 @@ impl Store {
             sections: Set(sections),
             uploaded_at: Set(now()),
             rulebook_version: Set(rulebook_version),
+            uploaded_by: Set(Some(uploaded_by.to_string())),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
+        let project_row = project::Entity::find_by_id(project_id).find_also_related(agency::Entity).one(&txn).await?;
+        let agency_name = project_row.as_ref().and_then(|(_, a)| a.as_ref()).map(|a| a.name.clone());
+        let mut upload_event = accounts::AuditEntry {
+            actor: uploaded_by.to_string(),
+            action: "document.upload".into(),
+            object_kind: "document".into(),
+            object_id: doc_model.id.to_string(),
+            agency: agency_name.clone(),
+            after: Some(serde_json::json!({"project_id": project_id, "version": version, "sha256": sha256, "file_name": file_name})),
+            ..Default::default()
+        };
         if let UploadContent::Parsed { doc, findings, rulebook } = content {
             let rows: Vec<clause::ActiveModel> = doc
                 .clauses
@@ -496,6 +550,34 @@ impl Store {
                 clause::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
             }
             findings::insert(&txn, doc_model.id, doc, findings, rulebook, &self.rule_sets).await?;
+            // A new version: the previous parsed version's review carries over.
+            let previous = workflow::versions(&txn, project_id).await?.into_iter().filter(|d| d.id != doc_model.id).last();
+            if let Some(prev) = previous {
+                let carried = workflow::carry_over(&txn, &prev, &doc_model, uploaded_by).await?;
+                for id in &carried.fixed {
+                    let e = accounts::AuditEntry {
+                        actor: uploaded_by.to_string(),
+                        action: "finding.fixed".into(),
+                        object_kind: "finding".into(),
+                        object_id: id.to_string(),
+                        agency: agency_name.clone(),
+                        after: Some(serde_json::json!({"status": "fixed", "fixed_in_document_id": doc_model.id, "version": version})),
+                        ..Default::default()
+                    };
+                    accounts::append(&txn, e).await?;
+                }
+                upload_event.after = Some(serde_json::json!({
+                    "project_id": project_id, "version": version, "sha256": sha256, "file_name": file_name,
+                    "previous_document_id": prev.id, "fixed": carried.fixed, "carried": carried.carried,
+                }));
+            }
+            // An approved project that changes goes back to review.
+            if let Some((p, _)) = project_row {
+                if p.status == ProjectStatus::Approved.as_str() {
+                    workflow::set_project_status(&txn, p, ProjectStatus::InReview).await?;
+                }
+            }
+            accounts::append(&txn, upload_event).await?;
             txn.commit().await?;
             if !findings.is_empty() {
                 findings::remember(rulebook, &self.rule_sets);
@@ -503,6 +585,7 @@ impl Store {
             self.ensure_blob(sha256, bytes).await?;
             return self.document_view(doc_model).await;
         }
+        accounts::append(&txn, upload_event).await?;
         txn.commit().await?;
         self.ensure_blob(sha256, bytes).await?;
         self.document_view(doc_model).await
@@ -531,16 +614,16 @@ impl Store {
     }
 
     /// The document row and the agency owning it, or not found (also when out of scope).
-    async fn document_row(&self, id: i64, scope: Option<&str>) -> Result<document::Model, StoreError> {
+    pub(crate) async fn document_row(&self, id: i64, scope: &Scope) -> Result<document::Model, StoreError> {
         let d = document::Entity::find_by_id(id).one(&self.db).await?.ok_or(StoreError::NotFound(Missing::Document))?;
-        if scope.is_some() {
+        if !scope.is_all() {
             self.project(d.project_id, scope).await.map_err(|_| StoreError::NotFound(Missing::Document))?;
         }
         Ok(d)
     }
 
     /// A document by id.
-    pub async fn document(&self, id: i64, scope: Option<&str>) -> Result<DocumentView, StoreError> {
+    pub async fn document(&self, id: i64, scope: &Scope) -> Result<DocumentView, StoreError> {
         let d = self.document_row(id, scope).await?;
         self.document_view(d).await
     }
@@ -566,7 +649,7 @@ impl Store {
     }
 
     /// The clauses of a document in order.
-    pub async fn clauses(&self, document_id: i64, scope: Option<&str>, page: Page) -> Result<Paged<ClauseView>, StoreError> {
+    pub async fn clauses(&self, document_id: i64, scope: &Scope, page: Page) -> Result<Paged<ClauseView>, StoreError> {
         self.document_row(document_id, scope).await?;
         let q = clause::Entity::find().filter(clause::Column::DocumentId.eq(document_id));
         let total = q.clone().count(&self.db).await?;
@@ -589,13 +672,13 @@ impl Store {
     }
 
     /// The original bytes of a document as a stream, with its file name.
-    pub async fn document_bytes(&self, id: i64, scope: Option<&str>) -> Result<(String, BlobStream), StoreError> {
+    pub async fn document_bytes(&self, id: i64, scope: &Scope) -> Result<(String, BlobStream), StoreError> {
         let d = self.document_row(id, scope).await?;
         Ok((d.file_name, self.blobs.stream(&d.sha256).await?))
     }
 
     /// The stored findings of a document, in position order.
-    pub async fn findings(&self, document_id: i64, scope: Option<&str>, page: Page) -> Result<Paged<StoredFinding>, StoreError> {
+    pub async fn findings(&self, document_id: i64, scope: &Scope, page: Page) -> Result<Paged<StoredFinding>, StoreError> {
         self.document_row(document_id, scope).await?;
         findings::of_document(&self.db, document_id, &self.rule_sets, page).await
     }
@@ -641,6 +724,17 @@ impl Store {
             .collect())
     }
 
+    /// Ids of the projects in a public lifecycle state (published, awarded, closed).
+    pub async fn public_project_ids(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(project::Entity::find()
+            .filter(project::Column::Status.is_in(public_statuses()))
+            .select_only()
+            .column(project::Column::Id)
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await?)
+    }
+
     /// Document ids visible to `scope` (used to filter search results by owner).
     pub async fn project_ids_of_agency(&self, agency_name: &str) -> Result<Vec<i64>, StoreError> {
         let Some(a) = agency::Entity::find().filter(agency::Column::Name.eq(agency_name)).one(&self.db).await? else {
@@ -660,8 +754,20 @@ fn format_name(doc: &SegmentedDocument) -> String {
     .to_string()
 }
 
+/// Whether a project of `agency` in lifecycle `status` is visible to `scope`.
+pub(crate) fn visible(scope: &Scope, agency: &str, status: &str) -> bool {
+    scope.sees(agency) && (!scope.published_only() || ProjectStatus::parse(status).is_some_and(ProjectStatus::is_public))
+}
+
+/// The slugs of the lifecycle states inspectors see.
+pub(crate) fn public_statuses() -> Vec<&'static str> {
+    ProjectStatus::ALL.iter().filter(|s| s.is_public()).map(|s| s.as_str()).collect()
+}
+
 fn project_view(p: project::Model, agency: String) -> ProjectView {
+    let status = ProjectStatus::parse(&p.status).unwrap_or(ProjectStatus::Draft);
     ProjectView {
+        status,
         id: p.id,
         project_no: p.project_no,
         name: p.name,

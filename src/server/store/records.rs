@@ -39,8 +39,8 @@ pub struct Records {
 impl Records {
     /// Only the records of projects `agency` owns (see `Project::owner`), their challenges and the
     /// complaints that followed them.
-    pub fn of_agency(self, agency: &str) -> Records {
-        let projects: Vec<Project> = self.projects.into_iter().filter(|p| p.owner() == agency).collect();
+    pub fn of_agencies(self, agencies: &[&str]) -> Records {
+        let projects: Vec<Project> = self.projects.into_iter().filter(|p| agencies.contains(&p.owner())).collect();
         let numbers: HashSet<&str> = projects.iter().map(|p| p.project_no.as_str()).collect();
         let challenges: Vec<Challenge> =
             self.challenges.into_iter().filter(|c| numbers.contains(c.project_no.as_str())).collect();
@@ -160,7 +160,13 @@ async fn write_all(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
         let id = match existing {
             Some(m) => {
                 let publish_date = m.publish_date.or(Some(p.publish_date));
+                // Listed by a challenge register: its notice was out, whatever the workflow
+                // had recorded (e.g. a project run before it used the review).
+                let public = crate::core::workflow::ProjectStatus::parse(&m.status).is_some_and(|s| s.is_public());
                 let mut row: project::ActiveModel = m.into();
+                if !public {
+                    row.status = Set(crate::core::workflow::ProjectStatus::Published.as_str().to_string());
+                }
                 row.register = Set(Some(payload(p)));
                 row.registered_at = Set(Some(at));
                 row.publish_date = Set(publish_date);
@@ -183,6 +189,8 @@ async fn write_all(db: &DatabaseConnection, plan: &ImportPlan) -> Result<ImportS
                     created_at: Set(at),
                     register: Set(Some(payload(p))),
                     registered_at: Set(Some(at)),
+                    // A register lists projects whose notice was out (a supplier challenged it).
+                    status: Set(crate::core::workflow::ProjectStatus::Published.as_str().to_string()),
                     ..Default::default()
                 }
                 .insert(&txn)
@@ -318,7 +326,7 @@ pub async fn links(db: &DatabaseConnection) -> Result<Vec<ClauseLink>, StoreErro
             .await?;
         let finding = if statuses.is_empty() {
             None
-        } else if statuses.iter().any(|s| s == "open" || s == "fixed") {
+        } else if statuses.iter().any(|s| s == "open" || s == "confirmed" || s == "fixed") {
             Some(FindingStatus::Open)
         } else if statuses.iter().any(|s| s == "accepted") {
             Some(FindingStatus::Accepted)

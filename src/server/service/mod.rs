@@ -45,31 +45,7 @@ impl Config {
     }
 }
 
-/// Who is asking, as far as data visibility goes. Today the CLI (the operator) sees every
-/// agency and an API request carrying an agency sees only that agency's projects, documents
-/// and search hits; the accounts of the workflow issue will produce the same type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// The operator: every agency.
-    All,
-    /// One agency (采购代理机构 / 采购人 name): others' records are answered as absent.
-    Agency(String),
-}
-
-impl Scope {
-    /// The agency the scope is restricted to, if any.
-    pub fn agency(&self) -> Option<&str> {
-        match self {
-            Scope::All => None,
-            Scope::Agency(a) => Some(a),
-        }
-    }
-
-    /// Whether records of `agency` are visible.
-    pub fn sees(&self, agency: &str) -> bool {
-        self.agency().is_none_or(|a| a == agency)
-    }
-}
+pub use crate::core::account::{Actor, Scope};
 
 /// Why a service call failed. The HTTP layer maps each to a status and a Chinese message.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +75,30 @@ pub enum ServiceError {
     ReadOnly,
     #[error("cannot create data directory {path}")]
     DataDir { path: PathBuf, #[source] source: std::io::Error },
+    /// A username or password refused by the account policy.
+    #[error("account refused")]
+    Account(#[from] crate::core::account::AccountError),
+    /// Wrong username or password (which of the two is not said).
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Too many failed logins for the account or the address.
+    #[error("too many failed logins; retry after {retry_after_secs} s")]
+    LoginThrottled { retry_after_secs: u64 },
+    /// A finding decision that does not apply.
+    #[error("decision refused")]
+    Decision(#[from] crate::core::workflow::DecisionError),
+    /// A lifecycle move that does not exist.
+    #[error("a project cannot go from {from:?} to {to:?}")]
+    BadTransition { from: crate::core::workflow::ProjectStatus, to: crate::core::workflow::ProjectStatus },
+    /// Approval refused: these findings on the current version are open or confirmed.
+    #[error("approval blocked by {} finding(s)", .0.len())]
+    ApprovalBlocked(Vec<workflow::BlockingFinding>),
 }
+
+mod accounts;
+pub mod workflow;
+
+pub use accounts::{CreatedUser, IssuedToken, Session, UserRequest, SESSION_HOURS};
 
 /// The result of an upload.
 #[derive(Debug, Clone)]
@@ -161,6 +160,10 @@ impl Service {
             .map_err(|e| if ClauseIndex::is_lock_busy(&e) { ServiceError::IndexBusy { dir: index_dir } } else { e.into() })?;
         let service =
             Service { store, index: Arc::new(index), rulebook: Arc::new(rulebook), limits: config.limits.clone(), read_only: false };
+        let backfilled = service.backfill_identities().await?;
+        if backfilled > 0 {
+            tracing::info!(findings = backfilled, "gave stored findings their identity across versions");
+        }
         let caught_up = service.catch_up_index().await?;
         if caught_up > 0 {
             tracing::info!(documents = caught_up, "index caught up with the database");
@@ -233,12 +236,12 @@ impl Service {
 
     /// A project visible to `scope`.
     pub async fn project(&self, scope: &Scope, id: i64) -> Result<ProjectView, ServiceError> {
-        Ok(self.store.project(id, scope.agency()).await?)
+        Ok(self.store.project(id, scope).await?)
     }
 
     /// The projects visible to `scope`, newest first.
     pub async fn projects(&self, scope: &Scope, page: Page) -> Result<Paged<ProjectView>, ServiceError> {
-        Ok(self.store.projects(scope.agency(), page).await?)
+        Ok(self.store.projects(scope, page).await?)
     }
 
     /// The project with 项目编号 `project_no` in `agency`, if it exists and is visible.
@@ -251,7 +254,7 @@ impl Service {
 
     /// The document versions of a visible project, oldest first.
     pub async fn documents_of(&self, scope: &Scope, project_id: i64, page: Page) -> Result<Paged<DocumentView>, ServiceError> {
-        self.store.project(project_id, scope.agency()).await?;
+        self.store.project(project_id, scope).await?;
         Ok(self.store.documents_of(project_id, page).await?)
     }
 
@@ -261,23 +264,23 @@ impl Service {
         scope: &Scope,
         project_id: i64,
     ) -> Result<(Vec<crate::core::records::Challenge>, Vec<crate::core::records::Complaint>), ServiceError> {
-        self.store.project(project_id, scope.agency()).await?;
+        self.store.project(project_id, scope).await?;
         Ok(crate::server::store::records::of_project(self.store.db(), project_id).await?)
     }
 
     /// A visible document.
     pub async fn document(&self, scope: &Scope, id: i64) -> Result<DocumentView, ServiceError> {
-        Ok(self.store.document(id, scope.agency()).await?)
+        Ok(self.store.document(id, scope).await?)
     }
 
     /// The clauses of a visible document, in order.
     pub async fn clauses(&self, scope: &Scope, document_id: i64, page: Page) -> Result<Paged<ClauseView>, ServiceError> {
-        Ok(self.store.clauses(document_id, scope.agency(), page).await?)
+        Ok(self.store.clauses(document_id, scope, page).await?)
     }
 
     /// The original bytes of a visible document, with its file name.
     pub async fn document_file(&self, scope: &Scope, id: i64) -> Result<(String, BlobStream), ServiceError> {
-        Ok(self.store.document_bytes(id, scope.agency()).await?)
+        Ok(self.store.document_bytes(id, scope).await?)
     }
 
     /// A visible document with its stored findings in position order.
@@ -287,16 +290,19 @@ impl Service {
         document_id: i64,
         page: Page,
     ) -> Result<(DocumentView, Paged<StoredFinding>), ServiceError> {
-        let doc = self.store.document(document_id, scope.agency()).await?;
-        let findings = self.store.findings(document_id, scope.agency(), page).await?;
+        let doc = self.store.document(document_id, scope).await?;
+        let findings = self.store.findings(document_id, scope, page).await?;
         Ok((doc, findings))
     }
 
     /// Parses, stores and indexes an upload. A refused file stores nothing; a scanned PDF is
     /// stored with status `needs_ocr` and no clauses.
+    ///
+    /// A new version carries the review of the previous one: findings whose identity persists
+    /// keep their decisions, those gone become fixed (see `store::workflow::carry_over`).
     pub async fn upload(
         &self,
-        scope: &Scope,
+        by: &Actor,
         project_id: i64,
         kind: DocumentKind,
         file_name: &str,
@@ -305,7 +311,11 @@ impl Service {
         if self.read_only {
             return Err(ServiceError::ReadOnly);
         }
-        self.store.project(project_id, scope.agency()).await?;
+        accounts::require(by, crate::core::account::Permission::Prepare)?;
+        let project = self.store.project(project_id, &by.scope()).await?;
+        if project.status == crate::core::workflow::ProjectStatus::Closed {
+            return Err(ServiceError::Invalid("项目已结束，不能再上传文件".into()));
+        }
         if bytes.len() as u64 > self.limits.max_bytes {
             return Err(IngestError::TooLarge { size: bytes.len() as u64, limit: self.limits.max_bytes }.into());
         }
@@ -328,7 +338,7 @@ impl Service {
             Ok(Reviewed { document, findings }) => {
                 let content =
                     UploadContent::Parsed { doc: &document, findings: &findings, rulebook: &self.rulebook };
-                let view = self.store.add_document(project_id, kind, file_name, &bytes, &sha, content).await?;
+                let view = self.store.add_document(project_id, kind, file_name, &bytes, &sha, content, &by.username).await?;
                 // The database is committed; if indexing fails or the process dies now,
                 // the start-up catch-up indexes this document.
                 if let Err(e) = self.index_document(view.id).await {
@@ -339,7 +349,7 @@ impl Service {
             Err(IngestError::NeedsOcr { pages }) => {
                 let view = self
                     .store
-                    .add_document(project_id, kind, file_name, &bytes, &sha, UploadContent::NeedsOcr { pages, format: "pdf" })
+                    .add_document(project_id, kind, file_name, &bytes, &sha, UploadContent::NeedsOcr { pages, format: "pdf" }, &by.username)
                     .await?;
                 Ok(UploadOutcome::NeedsOcr(view))
             }
@@ -403,11 +413,15 @@ impl Service {
     /// Full-text search. With an agency scope, only the agency's own documents are searched
     /// (a filter naming another agency finds nothing).
     pub async fn search(&self, scope: &Scope, mut query: SearchQuery) -> Result<SearchResults, ServiceError> {
-        if let Some(agency) = scope.agency() {
-            if query.filters.agency.as_deref().is_some_and(|a| a != agency) {
+        if let Some(agencies) = scope.agencies() {
+            if query.filters.agency.as_deref().is_some_and(|a| !agencies.contains(&a)) {
                 return Ok(SearchResults::default());
             }
-            query.filters.agency = Some(agency.to_string());
+            query.filters.agency_any = Some(agencies.iter().map(|a| a.to_string()).collect());
+        }
+        if scope.published_only() {
+            // Drafts are confidential: only clauses of public projects are searched.
+            query.filters.project_any = Some(self.store.public_project_ids().await?);
         }
         let index = self.index.clone();
         let results = tokio::task::spawn_blocking(move || index.search(&query))
@@ -444,7 +458,7 @@ impl Service {
         use crate::core::records::RejectReason;
         // Registers list many agencies' projects: importing them is the operator's job until
         // accounts exist (the workflow issue), not one agency's.
-        if scope.agency().is_some() {
+        if !scope.is_all() {
             return Err(ServiceError::Forbidden("import registers as one agency"));
         }
         // The turn covers validation too: rows validated against what is stored must still be
@@ -478,11 +492,11 @@ impl Service {
 
     /// Links a challenge to a clause it targets.
     pub async fn link_challenge_clause(&self, scope: &Scope, challenge_id: &str, clause_id: i64) -> Result<(), ServiceError> {
-        if let Some(agency) = scope.agency() {
+        if !scope.is_all() {
             // Another agency's challenge is answered as absent: its project must be visible.
             let missing = || ServiceError::from(StoreError::NotFound(crate::server::store::Missing::Challenge));
             let project = crate::server::store::records::challenge_project(self.store.db(), challenge_id).await?.ok_or_else(missing)?;
-            self.store.project(project, Some(agency)).await.map_err(|_| missing())?;
+            self.store.project(project, scope).await.map_err(|_| missing())?;
         }
         let _turn = self.store.write_turn().await;
         Ok(crate::server::store::records::link_clause(self.store.db(), challenge_id, clause_id).await?)
@@ -498,11 +512,13 @@ impl Service {
         records.projects.extend(crate::server::store::records::published_projects(self.store.db()).await?);
         let mut links = crate::server::store::records::links(self.store.db()).await?;
         let mut pre = crate::server::store::records::pre_stage(self.store.db()).await?;
-        if let Some(agency) = scope.agency() {
-            records = records.of_agency(agency);
+        // Inspectors see statistics over everything (aggregates show no draft's content);
+        // officers and reviewers over their agencies.
+        if let Some(agencies) = scope.agencies() {
+            records = records.of_agencies(&agencies);
             let ids: std::collections::HashSet<&str> = records.challenges.iter().map(|c| c.id.as_str()).collect();
             links.retain(|l| ids.contains(l.challenge_id.as_str()));
-            pre.retain(|p| p.agency.as_deref() == Some(agency));
+            pre.retain(|p| p.agency.as_deref().is_some_and(|a| agencies.contains(&a)));
         }
         tokio::task::spawn_blocking(move || {
             let input = crate::core::records::MetricsInput {
@@ -521,8 +537,8 @@ impl Service {
     /// Overdue replies and decisions as of `today`, and the process checks over all records.
     pub async fn record_checks(&self, scope: &Scope, today: chrono::NaiveDate) -> Result<serde_json::Value, ServiceError> {
         let mut r = crate::server::store::records::load(self.store.db()).await?;
-        if let Some(agency) = scope.agency() {
-            r = r.of_agency(agency);
+        if let Some(agencies) = scope.agencies() {
+            r = r.of_agencies(&agencies);
         }
         let dl = crate::core::records::Deadlines::new(crate::core::calendar::WorkCalendar::builtin());
         let (overdue, uncertain) = crate::core::records::overdue(&dl, &r.challenges, &r.complaints, today);
