@@ -11,7 +11,10 @@
 //! - `finding`: its identity across versions, the pending dismissal request, the last
 //!   decision (who, when, why), whether a reviewer flagged it by hand, and the version that
 //!   fixed it. Existing findings get their identity filled in by the service on start.
-//! - `document.uploaded_by`.
+//! - `document.uploaded_by`;
+//! - `inspection`, `inspection_draw` (frozen candidates and their hash, the seed, the sample,
+//!   the inspectors; never deleted: a redraw is a new row with a reason) and
+//!   `inspection_result` (one per sampled project: conclusion, remediation, resolution).
 //!
 //! All in one transaction.
 
@@ -141,11 +144,83 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(Table::alter().table("document").add_column(string_null("uploaded_by")).to_owned())
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("inspection")
+                    .if_not_exists()
+                    .col(big_pk_auto("id"))
+                    .col(string("name"))
+                    // JSON: {agencies, years, methods, procurement_types}; empty lists mean any.
+                    .col(text("scope"))
+                    .col(integer("sample_size"))
+                    .col(integer("inspectors_per_project"))
+                    .col(string("status"))
+                    .col(string("created_by"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("inspection_draw")
+                    .if_not_exists()
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("inspection_id"))
+                    .col(integer("ordinal"))
+                    // JSON arrays: project ids ascending; inspector usernames.
+                    .col(text("candidates"))
+                    .col(string("candidates_hash"))
+                    .col(text("inspector_pool"))
+                    .col(timestamp_with_time_zone("frozen_at"))
+                    .col(string_null("seed"))
+                    .col(timestamp_with_time_zone_null("drawn_at"))
+                    // JSON: [[project id, [inspectors]], …] in sample order.
+                    .col(text_null("sample"))
+                    .col(text_null("reason"))
+                    .col(string("created_by"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create().name("ux_draw_ordinal").table("inspection_draw").col("inspection_id").col("ordinal").unique().to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("inspection_result")
+                    .if_not_exists()
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("inspection_id"))
+                    .col(big_integer("project_id"))
+                    .col(string("conclusion"))
+                    // JSON arrays: violation categories, finding ids.
+                    .col(text("categories"))
+                    .col(text("finding_ids"))
+                    .col(text_null("note"))
+                    .col(boolean("remediation_required"))
+                    .col(date_null("remediation_due"))
+                    .col(text_null("remediation_report"))
+                    .col(timestamp_with_time_zone_null("remediation_reported_at"))
+                    .col(string_null("resolution"))
+                    .col(string("inspector"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create().name("ux_result_project").table("inspection_result").col("inspection_id").col("project_id").unique().to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["audit_event", "login_failure", "auth_token", "user_agency", "user_account"] {
+        for t in ["inspection_result", "inspection_draw", "inspection", "audit_event", "login_failure", "auth_token", "user_agency", "user_account"] {
             manager.drop_table(Table::drop().table(t).if_exists().to_owned()).await?;
         }
         Ok(())

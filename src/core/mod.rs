@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod document;
 pub mod finding;
 pub mod ingest;
+pub mod inspection;
 pub mod money;
 pub mod normalize;
 pub mod project;

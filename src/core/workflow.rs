@@ -171,10 +171,56 @@ pub fn decider(decision: Decision) -> Role {
     }
 }
 
-/// A clause's text reduced to what identifies it: no whitespace and full-width forms folded,
-/// so that re-wrapping or re-paginating a clause keeps its identity.
+/// A clause's text reduced to what identifies it: its leading enumeration ("一、", "2.",
+/// "（3）", "第五条") dropped, no whitespace, full-width forms folded — so that renumbering,
+/// re-wrapping or re-paginating a clause keeps its identity.
 pub fn clause_key(text: &str) -> String {
-    text.chars().map(crate::core::normalize::fold_char).filter(|c| !c.is_whitespace()).collect()
+    let folded: String = text.chars().map(crate::core::normalize::fold_char).collect();
+    strip_enumeration(folded.trim_start()).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn is_numeral(c: char) -> bool {
+    c.is_ascii_digit() || "一二三四五六七八九十百零〇".contains(c)
+}
+
+/// `s` without a leading list number; unchanged when what leads is not one.
+fn strip_enumeration(s: &str) -> &str {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let at = |i: usize| chars.get(i).map(|c| c.1);
+    let rest = |i: usize| chars.get(i).map(|c| &s[c.0..]).unwrap_or("");
+    // 第N条 / 第N章 / 第N节 / 第N款 / 第N项
+    if at(0) == Some('第') {
+        let mut i = 1;
+        while at(i).is_some_and(is_numeral) {
+            i += 1;
+        }
+        if i > 1 && at(i).is_some_and(|c| "条章节款项".contains(c)) && at(i + 1).is_some_and(|c| c.is_whitespace() || "、.:".contains(c)) {
+            return rest(i + 1);
+        }
+        return s;
+    }
+    let mut i = 0;
+    let open = at(0).is_some_and(|c| c == '(');
+    if open {
+        i += 1;
+    }
+    let start = i;
+    // Numerals, with dots between levels ("1.2.3").
+    while at(i).is_some_and(|c| is_numeral(c) || (c == '.' && i > start && at(i + 1).is_some_and(|n| n.is_ascii_digit()))) {
+        i += 1;
+    }
+    if i == start {
+        return s;
+    }
+    match at(i) {
+        Some(')') => rest(i + 1 + usize::from(at(i + 1).is_some_and(|c| "、.".contains(c)))),
+        Some('、') if !open => rest(i + 1),
+        // "1." but not a decimal ("1.5倍"): the dot ends the number.
+        Some('.') if !open => rest(i + 1),
+        // "1.2.3 text": a multi-level number ends at the space.
+        Some(c) if c.is_whitespace() && !open && s[..chars[i].0].contains('.') => rest(i + 1),
+        _ => s,
+    }
 }
 
 /// A finding's identity across versions: rule + hash of the clause's normalised text + the
@@ -362,6 +408,14 @@ mod tests {
         assert_ne!(a, finding_identity("r1", "投标人须在本市 注册", 1));
         assert_ne!(a, finding_identity("r2", "投标人须在本市 注册", 0));
         assert_eq!(ordinals_among_identical(["甲", "乙", "甲 ", "甲"]), vec![0, 0, 1, 2]);
+        // Renumbering keeps the identity; a number that is content does not go.
+        for numbered in ["二、投标人须在本市注册", "3. 投标人须在本市注册", "（四）投标人须在本市注册", "第十二条 投标人须在本市注册", "1.2.3 投标人须在本市注册"] {
+            assert_eq!(clause_key(numbered), "投标人须在本市注册", "{numbered}");
+        }
+        assert_eq!(clause_key("30日内付款"), "30日内付款");
+        assert_eq!(clause_key("1.5倍"), "1.5倍");
+        assert_eq!(clause_key("第一百万"), "第一百万");
+        assert_eq!(clause_key("第三条款的要求"), "第三条款的要求");
     }
 
     #[test]

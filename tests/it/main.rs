@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod access;
 mod cli;
 mod documents;
 mod load;
@@ -12,3 +13,4 @@ mod projects;
 mod records;
 mod review;
 mod search;
+mod workflow;

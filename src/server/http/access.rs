@@ -79,6 +79,17 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/tokens", Need(Administer)),
     ("POST", "/api/v1/tokens", Need(Administer)),
     ("POST", "/api/v1/tokens/{id}/revoke", Need(Administer)),
+    ("GET", "/api/v1/inspections", Need(Inspect)),
+    ("POST", "/api/v1/inspections", Need(Inspect)),
+    ("GET", "/api/v1/inspections/{id}", Need(Inspect)),
+    ("POST", "/api/v1/inspections/{id}/draws", Need(Inspect)),
+    ("POST", "/api/v1/inspections/{id}/draws/{draw}/seed", Need(Inspect)),
+    // A draw is verifiable by anyone with an account: it reveals only project ids.
+    ("GET", "/api/v1/inspections/{id}/draws/{draw}/verify", User),
+    ("POST", "/api/v1/inspections/{id}/results", Need(Inspect)),
+    ("POST", "/api/v1/inspections/{id}/results/{project}/remediation", Need(Inspect)),
+    ("POST", "/api/v1/inspections/{id}/conclude", Need(Inspect)),
+    ("POST", "/api/v1/inspections/{id}/close", Need(Inspect)),
 ];
 
 /// What `method` on the matched route `path` needs (`None`: not in the table).

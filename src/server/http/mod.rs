@@ -8,6 +8,7 @@ pub mod access;
 mod accounts;
 mod documents;
 mod error;
+mod inspections;
 mod openapi;
 mod projects;
 mod records;
@@ -152,7 +153,16 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{id}/blocking", get(workflow::blocking))
         .route("/projects/{id}/corrections", get(workflow::corrections))
         .route("/documents/{id}/diff", get(workflow::diff))
-        .route("/audit", get(workflow::audit));
+        .route("/audit", get(workflow::audit))
+        .route("/inspections", get(inspections::list).post(inspections::create))
+        .route("/inspections/{id}", get(inspections::show))
+        .route("/inspections/{id}/draws", post(inspections::freeze))
+        .route("/inspections/{id}/draws/{draw}/seed", post(inspections::seed))
+        .route("/inspections/{id}/draws/{draw}/verify", get(inspections::verify))
+        .route("/inspections/{id}/results", post(inspections::result))
+        .route("/inspections/{id}/results/{project}/remediation", post(inspections::remediation))
+        .route("/inspections/{id}/conclude", post(inspections::conclude))
+        .route("/inspections/{id}/close", post(inspections::close));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))

@@ -48,6 +48,9 @@ pub struct ErrorDetail {
         super::workflow::submit, super::workflow::return_to_draft, super::workflow::approve, super::workflow::publish,
         super::workflow::award, super::workflow::close, super::workflow::blocking, super::workflow::corrections,
         super::workflow::diff, super::workflow::audit,
+        super::inspections::list, super::inspections::create, super::inspections::show, super::inspections::freeze,
+        super::inspections::seed, super::inspections::verify, super::inspections::result, super::inspections::remediation,
+        super::inspections::conclude, super::inspections::close,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security),
@@ -60,6 +63,7 @@ pub struct ErrorDetail {
         (name = "search", description = "Full-text search over clauses"),
         (name = "accounts", description = "Login, users, API tokens"),
         (name = "workflow", description = "Finding decisions, lifecycle and approval, versions, corrections, audit"),
+        (name = "inspections", description = "事后督查: inspections, verifiable random draws, conclusions, remediation"),
     )
 )]
 pub struct ApiDoc;

@@ -96,6 +96,7 @@ pub enum ServiceError {
 }
 
 mod accounts;
+pub mod inspections;
 pub mod workflow;
 
 pub use accounts::{CreatedUser, IssuedToken, Session, UserRequest, SESSION_HOURS};

@@ -5,6 +5,7 @@
 pub mod accounts;
 mod blobs;
 mod findings;
+pub mod inspections;
 pub mod records;
 pub mod workflow;
 
