@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod inspection;
 pub mod money;
 pub mod normalize;
+pub mod precedent;
 pub mod project;
 pub mod quantity;
 pub mod records;

@@ -171,6 +171,33 @@ pub fn decider(decision: Decision) -> Role {
     }
 }
 
+/// The rule id of the amendment-timing check ([`late_amendment`]).
+pub const LATE_AMENDMENT_RULE: &str = "T03-dates";
+
+/// How many days before the bid (response) deadline a clarification or change must reach the
+/// suppliers: 15 (实施条例 第三十一条第二款, 87号令 第二十七条), 5 for 竞争性磋商 (财库〔2014〕214号
+/// 第十条). Calendar days (日), not working days.
+pub fn amendment_notice_days(method: Option<crate::core::vocab::Method>) -> i64 {
+    match method {
+        Some(crate::core::vocab::Method::Consultation) => 5,
+        _ => 15,
+    }
+}
+
+/// A clarification or correction issued on `issued` against a deadline of `deadline` that
+/// leaves fewer than the required days: the days it leaves and the days required. The caller
+/// checks it against the project's deadline as it stands, so a deadline moved (顺延) with the
+/// amendment clears it.
+pub fn late_amendment(
+    method: Option<crate::core::vocab::Method>,
+    issued: chrono::NaiveDate,
+    deadline: chrono::NaiveDate,
+) -> Option<(i64, i64)> {
+    let required = amendment_notice_days(method);
+    let left = (deadline - issued).num_days();
+    (left < required).then_some((left, required))
+}
+
 /// A clause's text reduced to what identifies it: its leading enumeration ("一、", "2.",
 /// "（3）", "第五条") dropped, no whitespace, full-width forms folded — so that renumbering,
 /// re-wrapping or re-paginating a clause keeps its identity.
@@ -416,6 +443,16 @@ mod tests {
         assert_eq!(clause_key("1.5倍"), "1.5倍");
         assert_eq!(clause_key("第一百万"), "第一百万");
         assert_eq!(clause_key("第三条款的要求"), "第三条款的要求");
+    }
+
+    #[test]
+    fn an_amendment_needs_fifteen_days_or_five_for_consultation() {
+        use crate::core::vocab::Method;
+        let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(late_amendment(Some(Method::OpenTender), d(3, 1), d(3, 10)), Some((9, 15)));
+        assert_eq!(late_amendment(Some(Method::OpenTender), d(3, 1), d(3, 16)), None);
+        assert_eq!(late_amendment(Some(Method::Consultation), d(3, 1), d(3, 10)), None);
+        assert_eq!(late_amendment(Some(Method::Consultation), d(3, 1), d(3, 4)), Some((3, 5)));
     }
 
     #[test]

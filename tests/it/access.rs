@@ -24,6 +24,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/projects/{id}/documents", "officer reviewer inspector admin"),
     ("GET", "/api/v1/projects/{id}/corrections", "officer reviewer inspector admin"),
     ("GET", "/api/v1/projects/{id}/blocking", "officer reviewer inspector admin"),
+    ("POST", "/api/v1/projects/{id}/deadline", "officer admin"),
     ("POST", "/api/v1/projects/{id}/submit", "officer admin"),
     ("POST", "/api/v1/projects/{id}/return", "reviewer admin"),
     ("POST", "/api/v1/projects/{id}/approve", "reviewer admin"),

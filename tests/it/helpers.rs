@@ -159,10 +159,15 @@ impl TestApp {
 
     /// Uploads as the holder of `token`.
     pub async fn upload_as(&self, token: &str, project_id: i64, file_name: &str, bytes: &[u8]) -> Resp {
+        self.upload_kind_as(token, project_id, "采购文件", file_name, bytes).await
+    }
+
+    /// Uploads a document of `kind` (采购文件, 更正公告, 澄清) as the holder of `token`.
+    pub async fn upload_kind_as(&self, token: &str, project_id: i64, kind: &str, file_name: &str, bytes: &[u8]) -> Resp {
         let boundary = "----fairtender-test-boundary";
         let mut body = Vec::new();
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n采购文件\r\n").as_bytes(),
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n").as_bytes(),
         );
         body.extend_from_slice(
             format!(

@@ -333,3 +333,68 @@ async fn draws_are_reproducible_kept_and_tamper_evident() {
     assert_eq!(v.json["verified"], false, "{}", v.json);
     assert_eq!(v.json["candidates_match_hash"], false);
 }
+
+/// A clause a reviewer flagged becomes a precedent: a later upload of the agency with a
+/// near-duplicate clause no rule flags gets a notice pointing at it; another agency's upload
+/// does not, while the precedent's project is an unpublished draft.
+#[tokio::test]
+async fn a_flagged_clause_is_a_precedent_for_the_next_upload() {
+    let app = spawn_app().await;
+    let officer = app.token(Role::Officer, &[AGENCY]).await;
+    let reviewer = app.token(Role::Reviewer, &[AGENCY]).await;
+    let elsewhere = app.token(Role::Officer, &["白沙县采购中心"]).await;
+    let doc = |clause: &str| format!("第一章 资格要求\n1. 投标人须具有独立承担民事责任的能力。\n2. {clause}\n");
+    let a = app.post_json_as("/api/v1/projects", &officer, &project_json("QL-PREC-A", AGENCY)).await.json["id"].as_i64().unwrap();
+    let up = app.upload_as(&officer, a, "a.txt", doc("供应商须承诺中标后三日内组建不少于八人的驻场团队，团队成员须参加采购人组织的入场培训并考核合格。").as_bytes()).await;
+    let da = up.json["id"].as_i64().unwrap();
+    assert_eq!(up.json["findings"], 0, "no rule flags the clause: {}", up.json);
+    let clauses = app.get_with(&format!("/api/v1/documents/{da}/clauses"), &reviewer).await;
+    let team = clauses.json["clauses"].as_array().unwrap().iter().find(|c| c["text"].as_str().unwrap().contains("驻场团队")).unwrap()["id"].as_i64().unwrap();
+    let flag = app
+        .post_json_as(&format!("/api/v1/clauses/{team}/flags"), &reviewer, &json!({"category": "access_barrier", "severity": "warning", "note": "驻场人数与期限超出项目需要，变相限制外地供应商"}))
+        .await;
+    assert_eq!(flag.status, StatusCode::CREATED, "{}", flag.json);
+    let precedent = flag.json["finding_id"].as_i64().unwrap();
+
+    let reworded = "供应商应承诺中标后五日内组建不少于十人的驻场团队，团队成员须参加采购人组织的入场培训且考核合格。";
+    let b = app.post_json_as("/api/v1/projects", &officer, &project_json("QL-PREC-B", AGENCY)).await.json["id"].as_i64().unwrap();
+    let db = app.upload_as(&officer, b, "b.txt", doc(reworded).as_bytes()).await.json["id"].as_i64().unwrap();
+    let fs = findings(&app, &officer, db).await;
+    let notice = fs.iter().find(|f| f["rule"] == "precedent").unwrap_or_else(|| panic!("no precedent notice: {fs:?}"));
+    assert_eq!(notice["severity"], "notice");
+    assert_eq!(notice["category"], "access_barrier");
+    let message = notice["message"].as_str().unwrap();
+    assert!(message.contains("与已确认问题条款相似") && message.contains(&format!("#{precedent}")), "{message}");
+    assert!(notice["clause"].as_str().unwrap().contains("驻场团队"));
+
+    let c = app.post_json_as("/api/v1/projects", &elsewhere, &project_json("BS-PREC-C", "白沙县采购中心")).await.json["id"].as_i64().unwrap();
+    let dc = app.upload_as(&elsewhere, c, "c.txt", doc(reworded).as_bytes()).await.json["id"].as_i64().unwrap();
+    assert!(findings(&app, &elsewhere, dc).await.iter().all(|f| f["rule"] != "precedent"), "another agency's draft is not a precedent for it");
+}
+
+/// 事中: a clarification uploaded fewer than 15 days before the project's deadline is a
+/// finding; once the deadline is moved (顺延), the next one is not.
+#[tokio::test]
+async fn a_late_clarification_is_flagged_until_the_deadline_moves() {
+    let app = spawn_app().await;
+    let officer = app.token(Role::Officer, &[AGENCY]).await;
+    let mut body = project_json("QL-CLAR", AGENCY);
+    body["deadline"] = json!((chrono::Utc::now() + chrono::Duration::days(9)).to_rfc3339());
+    let p = app.post_json_as("/api/v1/projects", &officer, &body).await.json["id"].as_i64().unwrap();
+    assert_eq!(app.upload_as(&officer, p, "t.txt", V2.as_bytes()).await.status, StatusCode::CREATED);
+    let clar = "澄清公告\n一、第二章采购需求第一条修改为：所投产品的接口应兼容现有系统。\n";
+    let up = app.upload_kind_as(&officer, p, "澄清", "c1.txt", clar.as_bytes()).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.json);
+    let fs = findings(&app, &officer, up.json["id"].as_i64().unwrap()).await;
+    let late = fs.iter().find(|f| f["rule"] == "T03-dates").unwrap_or_else(|| panic!("{fs:?}"));
+    assert!(late["message"].as_str().unwrap().contains("不足15日"), "{late}");
+    assert!(late["basis"][0]["article"].as_str().unwrap().contains("第三十一条"), "{late}");
+
+    let moved = app
+        .post_json_as(&format!("/api/v1/projects/{p}/deadline"), &officer, &json!({"deadline": (chrono::Utc::now() + chrono::Duration::days(20)).to_rfc3339()}))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.json);
+    let up = app.upload_kind_as(&officer, p, "澄清", "c2.txt", format!("{clar}二、投标截止时间顺延。\n").as_bytes()).await;
+    let fs = findings(&app, &officer, up.json["id"].as_i64().unwrap()).await;
+    assert!(fs.iter().all(|f| f["rule"] != "T03-dates"), "{fs:?}");
+}

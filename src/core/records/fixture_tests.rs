@@ -122,15 +122,15 @@ fn fixture_imports_cleanly_with_the_expected_flags() {
 }
 
 const EXPECTED_BY_AGENCY: &str = "\
-period,group,projects,challenges,complaints,total,challenges_change_pct,complaints_change_pct,total_change_pct,total_yoy_pct,challenges_per_100_projects,complaints_per_100_projects,challenges_decided,challenges_upheld,challenges_upheld_pct,complaints_decided,complaints_upheld,complaints_upheld_pct,late_replies,complaints_out_of_time,decisions_overdue,deadline_uncertain,challenges_linked,challenges_with_finding,challenges_linked_no_finding,links_finding_open,links_finding_accepted,links_finding_dismissed,links_no_finding,docs_checked,findings_raised,findings_fixed,fixed_pct
-2024,,5,8,2,10,,,,,160.00,40.00,6,3,50.00,2,1,50.00,2,0,1,0,4,3,1,1,1,1,2,16,30,24,80.00
-2024,乙代理,2,3,1,4,,,,,150.00,50.00,2,1,50.00,1,1,100.00,0,0,1,0,1,1,0,0,0,1,0,6,10,9,90.00
-2024,甲代理,2,4,1,5,,,,,200.00,50.00,4,2,50.00,1,0,0.00,1,0,0,0,3,2,1,1,1,0,2,10,20,15,75.00
-2024,（自行采购）,1,1,0,1,,,,,100.00,0.00,0,0,,0,0,,1,0,0,0,0,0,0,0,0,0,0,0,0,0,
-2025,,4,2,1,3,-75.00,-50.00,-70.00,-70.00,50.00,25.00,2,1,50.00,0,0,,0,1,1,0,2,1,1,1,0,0,1,20,12,11,91.67
-2025,乙代理,2,1,0,1,-66.67,-100.00,-75.00,-75.00,50.00,0.00,1,1,100.00,0,0,,0,0,0,0,1,0,1,0,0,0,1,8,4,3,75.00
-2025,甲代理,1,1,1,2,-75.00,0.00,-60.00,-60.00,100.00,100.00,1,0,0.00,0,0,,0,1,1,0,1,1,0,1,0,0,0,12,8,8,100.00
-2025,（自行采购）,1,0,0,0,-100.00,,-100.00,-100.00,0.00,0.00,0,0,,0,0,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+period,group,projects,challenges,complaints,total,challenges_change_pct,complaints_change_pct,total_change_pct,total_yoy_pct,challenges_per_100_projects,complaints_per_100_projects,total_per_100_projects,challenges_decided,challenges_upheld,challenges_upheld_pct,complaints_decided,complaints_upheld,complaints_upheld_pct,late_replies,complaints_out_of_time,decisions_overdue,deadline_uncertain,challenges_linked,challenges_with_finding,challenges_linked_no_finding,links_finding_open,links_finding_accepted,links_finding_dismissed,links_no_finding,docs_checked,findings_raised,findings_fixed,fixed_pct
+2024,,5,8,2,10,,,,,160.00,40.00,200.00,6,3,50.00,2,1,50.00,2,0,1,0,4,3,1,1,1,1,2,16,30,24,80.00
+2024,乙代理,2,3,1,4,,,,,150.00,50.00,200.00,2,1,50.00,1,1,100.00,0,0,1,0,1,1,0,0,0,1,0,6,10,9,90.00
+2024,甲代理,2,4,1,5,,,,,200.00,50.00,250.00,4,2,50.00,1,0,0.00,1,0,0,0,3,2,1,1,1,0,2,10,20,15,75.00
+2024,（自行采购）,1,1,0,1,,,,,100.00,0.00,100.00,0,0,,0,0,,1,0,0,0,0,0,0,0,0,0,0,0,0,0,
+2025,,4,2,1,3,-75.00,-50.00,-70.00,-70.00,50.00,25.00,75.00,2,1,50.00,0,0,,0,1,1,0,2,1,1,1,0,0,1,20,12,11,91.67
+2025,乙代理,2,1,0,1,-66.67,-100.00,-75.00,-75.00,50.00,0.00,50.00,1,1,100.00,0,0,,0,0,0,0,1,0,1,0,0,0,1,8,4,3,75.00
+2025,甲代理,1,1,1,2,-75.00,0.00,-60.00,-60.00,100.00,100.00,200.00,1,0,0.00,0,0,,0,1,1,0,1,1,0,1,0,0,0,12,8,8,100.00
+2025,（自行采购）,1,0,0,0,-100.00,,-100.00,-100.00,0.00,0.00,0.00,0,0,,0,0,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
 ";
 
 fn report(by: Granularity, group: GroupBy, as_of: Option<NaiveDate>, from: i32, to: i32) -> MetricsReport {

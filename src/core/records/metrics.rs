@@ -210,6 +210,7 @@ pub const FIGURES: &[FigureDef] = &[
     FigureDef { key: "total_yoy_pct", label: "合计同比%", definition: "(total − total of the same period one year earlier) × 100 ÷ that total; empty when it is 0. Equal to total_change_pct for yearly periods." },
     FigureDef { key: "challenges_per_100_projects", label: "每百项目质疑数", definition: "challenges × 100 ÷ projects of the same period and group (two decimals); empty when projects is 0." },
     FigureDef { key: "complaints_per_100_projects", label: "每百项目投诉数", definition: "complaints × 100 ÷ projects (two decimals); empty when projects is 0." },
+    FigureDef { key: "total_per_100_projects", label: "每百项目质疑投诉合计", definition: "total (challenges + complaints) × 100 ÷ projects (two decimals); empty when projects is 0." },
     FigureDef { key: "challenges_decided", label: "质疑已决数", definition: "Challenges of the period with outcome 成立, 部分成立 or 不成立 (withdrawn and pending excluded)." },
     FigureDef { key: "challenges_upheld", label: "质疑成立数", definition: "Challenges of the period with outcome 成立 or 部分成立." },
     FigureDef { key: "challenges_upheld_pct", label: "质疑成立率%", definition: "challenges_upheld × 100 ÷ challenges_decided; empty when none decided." },
@@ -293,6 +294,8 @@ pub struct MetricsRow {
     #[allow(missing_docs)]
     pub complaints_per_100_projects: Option<Dec2>,
     #[allow(missing_docs)]
+    pub total_per_100_projects: Option<Dec2>,
+    #[allow(missing_docs)]
     pub challenges_decided: u64,
     #[allow(missing_docs)]
     pub challenges_upheld: u64,
@@ -370,6 +373,7 @@ impl MetricsRow {
             D(self.total_yoy_pct),
             D(self.challenges_per_100_projects),
             D(self.complaints_per_100_projects),
+            D(self.total_per_100_projects),
             C(self.challenges_decided),
             C(self.challenges_upheld),
             D(self.challenges_upheld_pct),
@@ -646,6 +650,7 @@ fn build_row(period: String, group: Option<String>, c: &Counts, prev: &Counts, y
         total_yoy_pct: change_percent(total, yoy.challenges + yoy.complaints),
         challenges_per_100_projects: percent(c.challenges, c.projects),
         complaints_per_100_projects: percent(c.complaints, c.projects),
+        total_per_100_projects: percent(total, c.projects),
         challenges_decided: c.ch_decided,
         challenges_upheld: c.ch_upheld,
         challenges_upheld_pct: percent(c.ch_upheld, c.ch_decided),

@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/projects/{id}/documents", Need(Read)),
     ("GET", "/api/v1/projects/{id}/corrections", Need(Read)),
     ("GET", "/api/v1/projects/{id}/blocking", Need(Read)),
+    ("POST", "/api/v1/projects/{id}/deadline", Need(Prepare)),
     ("POST", "/api/v1/projects/{id}/submit", Need(Submit)),
     ("POST", "/api/v1/projects/{id}/return", Need(Decide)),
     ("POST", "/api/v1/projects/{id}/approve", Need(Decide)),

@@ -151,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{id}/award", post(workflow::award))
         .route("/projects/{id}/close", post(workflow::close))
         .route("/projects/{id}/blocking", get(workflow::blocking))
+        .route("/projects/{id}/deadline", post(workflow::deadline))
         .route("/projects/{id}/corrections", get(workflow::corrections))
         .route("/documents/{id}/diff", get(workflow::diff))
         .route("/audit", get(workflow::audit))

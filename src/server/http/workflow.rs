@@ -195,3 +195,21 @@ pub async fn audit(State(st): State<AppState>, actor: Actor, Query(p): Query<Aud
     let events = st.service.audit_log(&actor, filter, page).await?;
     Ok(Json(AuditList { events: events.items, total: events.total, offset: page.offset, limit: page.limit.unwrap_or(default) }))
 }
+
+/// `POST /projects/{id}/deadline`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineInput {
+    /// The new bid (response) deadline, RFC 3339.
+    pub deadline: chrono::DateTime<chrono::Utc>,
+}
+
+/// `POST /projects/{id}/deadline`: moves the deadline (顺延); amendments uploaded afterwards
+/// are checked against it.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/deadline", tag = "workflow", params(IdPath), request_body = DeadlineInput,
+    responses((status = 200, description = "moved", body = ProjectView)))]
+pub async fn deadline(State(st): State<AppState>, actor: Actor, Path(id): Path<String>, body: Bytes) -> Result<Json<ProjectView>, ApiError> {
+    let id = parse_id(&id, "项目")?;
+    let input: DeadlineInput = parse(&body, "截止时间 JSON")?;
+    Ok(Json(st.service.move_deadline(&actor, id, input.deadline).await?))
+}

@@ -123,6 +123,9 @@ pub struct Service {
     read_only: bool,
 }
 
+/// How many of the most recent confirmed or flagged findings an upload is compared with.
+pub const MAX_PRECEDENTS: u64 = 5000;
+
 /// How old an unreferenced blob must be before the start-up sweep removes it.
 pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
@@ -336,7 +339,25 @@ impl Service {
         .await
         .map_err(|e| ServiceError::Task(e.to_string()))?;
         match parsed {
-            Ok(Reviewed { document, findings }) => {
+            Ok(Reviewed { document, mut findings }) => {
+                // Clauses no rule flagged that resemble a reviewer's confirmed or flagged
+                // clause elsewhere: notices pointing at that precedent.
+                let precedents = crate::server::store::workflow::precedents(self.store.db(), &project.agency, project_id, MAX_PRECEDENTS).await?;
+                if !precedents.is_empty() {
+                    let (doc, found) = (document.clone(), findings.clone());
+                    let notices = tokio::task::spawn_blocking(move || {
+                        crate::core::precedent::PrecedentIndex::new(precedents).notices(&doc, &found)
+                    })
+                    .await
+                    .map_err(|e| ServiceError::Task(e.to_string()))?;
+                    findings.extend(notices);
+                }
+                // 事中: an amendment issued too close to the deadline as the project records it.
+                if kind != DocumentKind::Tender {
+                    if let Some(f) = self.late_amendment_finding(&project, &document) {
+                        findings.push(f);
+                    }
+                }
                 let content =
                     UploadContent::Parsed { doc: &document, findings: &findings, rulebook: &self.rulebook };
                 let view = self.store.add_document(project_id, kind, file_name, &bytes, &sha, content, &by.username).await?;
@@ -356,6 +377,58 @@ impl Service {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The timing finding of a clarification or correction uploaded fewer than 15 days (磋商 5)
+    /// before the project's deadline: on the amendment's first clause, citing T03's basis.
+    fn late_amendment_finding(&self, project: &ProjectView, doc: &crate::core::document::SegmentedDocument) -> Option<crate::core::finding::Finding> {
+        use crate::core::finding::{Category, Finding, Severity, Stage};
+        let deadline = project.deadline?;
+        let method = crate::core::vocab::Method::parse(&project.method);
+        let issued = chrono::Utc::now().date_naive();
+        let (left, required) = crate::core::workflow::late_amendment(method, issued, deadline.date_naive())?;
+        let c = doc.clauses.first()?;
+        let t03 = self.rulebook.rule("T03");
+        Some(Finding {
+            rule: crate::core::workflow::LATE_AMENDMENT_RULE.to_string(),
+            category: Category::Timeline,
+            severity: Severity::Warning,
+            stage: Stage::Mid,
+            page: c.page,
+            clause_ordinal: c.ordinal,
+            section: c.section.clone(),
+            section_kind: c.section_kind,
+            start: c.start,
+            end: c.end,
+            quote: c.text.chars().take(60).collect(),
+            clause: c.text.clone(),
+            message: format!(
+                "本次澄清或修改于{issued}上传，距投标（响应）截止时间{}仅{left}日，不足{required}日；如其内容可能影响投标文件编制，应顺延截止时间（项目截止时间尚未顺延）。",
+                deadline.date_naive()
+            ),
+            basis: t03.map(|r| r.basis.clone()).unwrap_or_default(),
+            suggestion: t03.map(|r| r.suggestion.clone()).unwrap_or_default(),
+        })
+    }
+
+    /// Moves a project's bid (response) deadline (顺延), e.g. with an amendment.
+    pub async fn move_deadline(
+        &self,
+        by: &Actor,
+        project_id: i64,
+        deadline: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ProjectView, ServiceError> {
+        accounts::require(by, crate::core::account::Permission::Prepare)?;
+        let _turn = self.store.write_turn().await;
+        let before = self.store.project(project_id, &by.scope()).await?;
+        let row = crate::server::store::workflow::project_row(self.store.db(), project_id).await?;
+        crate::server::store::workflow::set_deadline(self.store.db(), row, deadline).await?;
+        let mut e = crate::server::store::accounts::AuditEntry::new(by, "project.deadline", "project", project_id);
+        e.agency = Some(before.agency.clone());
+        e.before = Some(serde_json::json!({"deadline": before.deadline}));
+        e.after = Some(serde_json::json!({"deadline": deadline}));
+        crate::server::store::accounts::append(self.store.db(), e).await?;
+        Ok(self.store.project(project_id, &Scope::All).await?)
     }
 
     /// Removes blobs no document references that are older than `grace` (the service does

@@ -97,8 +97,7 @@ impl Service {
             .visible_project(by, row.project_id)
             .await
             .map_err(|_| ServiceError::from(StoreError::NotFound(Missing::Finding)))?;
-        let current = rows::versions(self.store.db(), row.project_id).await?.pop();
-        if current.as_ref().map(|d| d.id) != Some(row.finding.document_id) {
+        if rows::superseded(row.finding.document_id, &rows::versions(self.store.db(), row.project_id).await?) {
             return Err(ServiceError::Invalid("只能对项目当前版本的问题作出决定".into()));
         }
         let before = FindingStatus::parse(&row.finding.status).unwrap_or(FindingStatus::Open);
@@ -153,8 +152,7 @@ impl Service {
             .visible_project(by, project_id)
             .await
             .map_err(|_| ServiceError::from(StoreError::NotFound(Missing::Clause)))?;
-        let current = rows::versions(self.store.db(), project_id).await?.pop();
-        if current.as_ref().map(|d| d.id) != Some(clause.document_id) {
+        if rows::superseded(clause.document_id, &rows::versions(self.store.db(), project_id).await?) {
             return Err(ServiceError::Invalid("只能标记项目当前版本的条款".into()));
         }
         let clauses = rows::clause_rows(self.store.db(), clause.document_id).await?;
@@ -180,13 +178,13 @@ impl Service {
     /// The findings that block approving a project: violations open or confirmed on the
     /// current version.
     pub async fn blocking_findings(&self, project_id: i64) -> Result<Vec<BlockingFinding>, ServiceError> {
-        let Some(current) = rows::versions(self.store.db(), project_id).await?.pop() else { return Ok(Vec::new()) };
-        let clauses: std::collections::HashMap<i32, String> =
-            rows::clause_rows(self.store.db(), current.id).await?.into_iter().map(|c| (c.ordinal, c.text)).collect();
-        Ok(rows::finding_rows(self.store.db(), current.id)
-            .await?
-            .into_iter()
-            .filter_map(|f| {
+        let docs = rows::versions(self.store.db(), project_id).await?;
+        let mut out = Vec::new();
+        // The current 采购文件 and the corrections and clarifications issued after it.
+        for doc in rows::in_force(&docs) {
+            let clauses: std::collections::HashMap<i32, String> =
+                rows::clause_rows(self.store.db(), doc.id).await?.into_iter().map(|c| (c.ordinal, c.text)).collect();
+            out.extend(rows::finding_rows(self.store.db(), doc.id).await?.into_iter().filter_map(|f| {
                 let status = FindingStatus::parse(&f.status)?;
                 let severity = Severity::parse(&f.severity)?;
                 workflow::blocking(severity, status).then(|| BlockingFinding {
@@ -197,8 +195,9 @@ impl Service {
                     status,
                     clause_ordinal: f.clause_ordinal,
                 })
-            })
-            .collect())
+            }));
+        }
+        Ok(out)
     }
 
     /// Moves a project through its lifecycle. Approval is refused while a violation on the
@@ -246,7 +245,12 @@ impl Service {
     pub async fn version_diff(&self, by: &Actor, document_id: i64) -> Result<VersionDiff, ServiceError> {
         let doc = self.store.document(document_id, &by.scope()).await?;
         let versions = rows::versions(self.store.db(), doc.project_id).await?;
-        let previous = versions.iter().filter(|d| d.version < doc.version).last().cloned();
+        // Versions of the 采购文件 compare with the one before; an amendment with nothing.
+        let previous = if doc.kind == rows::TENDER {
+            versions.iter().filter(|d| d.version < doc.version && d.kind == rows::TENDER).last().cloned()
+        } else {
+            None
+        };
         let new_rows = rows::clause_rows(self.store.db(), document_id).await?;
         let old_rows = match &previous {
             Some(p) => rows::clause_rows(self.store.db(), p.id).await?,

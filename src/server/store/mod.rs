@@ -551,8 +551,13 @@ impl Store {
                 clause::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
             }
             findings::insert(&txn, doc_model.id, doc, findings, rulebook, &self.rule_sets).await?;
-            // A new version: the previous parsed version's review carries over.
-            let previous = workflow::versions(&txn, project_id).await?.into_iter().filter(|d| d.id != doc_model.id).last();
+            // A new 采购文件 version: the previous version's review carries over (corrections
+            // and clarifications amend a version and carry nothing).
+            let previous = if kind == DocumentKind::Tender {
+                workflow::versions(&txn, project_id).await?.into_iter().filter(|d| d.id != doc_model.id && d.kind == workflow::TENDER).last()
+            } else {
+                None
+            };
             if let Some(prev) = previous {
                 let carried = workflow::carry_over(&txn, &prev, &doc_model, uploaded_by).await?;
                 for id in &carried.fixed {

@@ -112,6 +112,14 @@ pub async fn set_project_status(conn: &impl ConnectionTrait, p: project::Model, 
     Ok(())
 }
 
+/// Sets a project's bid (response) deadline.
+pub async fn set_deadline(conn: &impl ConnectionTrait, p: project::Model, deadline: DateTime<Utc>) -> Result<(), StoreError> {
+    let mut row: project::ActiveModel = p.into();
+    row.deadline = Set(Some(deadline));
+    row.update(conn).await?;
+    Ok(())
+}
+
 /// The project row.
 pub async fn project_row(db: &DatabaseConnection, id: i64) -> Result<project::Model, StoreError> {
     project::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound(super::Missing::Project))
@@ -125,6 +133,27 @@ pub async fn versions(db: &impl ConnectionTrait, project_id: i64) -> Result<Vec<
         .order_by_asc(document::Column::Version)
         .all(db)
         .await?)
+}
+
+/// The kind slug of full document versions (采购文件); corrections and clarifications amend a
+/// version without replacing it.
+pub const TENDER: &str = "tender";
+
+/// The current version among a project's parsed documents: the latest 采购文件.
+pub fn current_tender(docs: &[document::Model]) -> Option<&document::Model> {
+    docs.iter().filter(|d| d.kind == TENDER).last()
+}
+
+/// Whether `doc` was replaced by a later 采购文件 (its findings are history, not for decisions).
+pub fn superseded(doc_id: i64, docs: &[document::Model]) -> bool {
+    let current = current_tender(docs);
+    docs.iter().find(|d| d.id == doc_id).is_some_and(|d| d.kind == TENDER && current.is_some_and(|c| c.id != d.id))
+}
+
+/// The documents whose findings count now: the current 采购文件 and the amendments after it.
+pub fn in_force(docs: &[document::Model]) -> Vec<&document::Model> {
+    let from = current_tender(docs).map(|c| c.version).unwrap_or(0);
+    docs.iter().filter(|d| d.version >= from && (d.kind != TENDER || Some(d.id) == current_tender(docs).map(|c| c.id))).collect()
 }
 
 /// The finding rows of a document.
@@ -338,4 +367,71 @@ async fn audit_says_confirmed(db: &DatabaseConnection, finding_ids: Vec<String>)
         .one(db)
         .await?;
     Ok(hit.is_some())
+}
+
+/// The precedents a new upload of `agency`'s project `exclude_project` is compared with: the
+/// most recent `limit` findings a reviewer confirmed or flagged by hand, from public projects
+/// of any agency or from the agency's own (drafts of other agencies stay confidential), never
+/// from the same project (its own decisions follow their clauses by identity).
+pub async fn precedents(
+    db: &DatabaseConnection,
+    agency: &str,
+    exclude_project: i64,
+    limit: u64,
+) -> Result<Vec<crate::core::precedent::Precedent>, StoreError> {
+    use sea_orm::{Condition, QuerySelect};
+    let rows = finding::Entity::find()
+        .filter(
+            Condition::any()
+                .add(finding::Column::Status.eq(FindingStatus::Confirmed.as_str()))
+                .add(finding::Column::Manual.eq(true)),
+        )
+        .order_by_desc(finding::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let doc_ids: Vec<i64> = rows.iter().map(|f| f.document_id).collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let docs: HashMap<i64, document::Model> =
+        document::Entity::find().filter(document::Column::Id.is_in(doc_ids)).all(db).await?.into_iter().map(|d| (d.id, d)).collect();
+    let project_ids: Vec<i64> = docs.values().map(|d| d.project_id).collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let projects: HashMap<i64, (project::Model, Option<entity::agency::Model>)> = project::Entity::find()
+        .find_also_related(entity::agency::Entity)
+        .filter(project::Column::Id.is_in(project_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(p, a)| (p.id, (p, a)))
+        .collect();
+    let mut out = Vec::new();
+    for f in rows {
+        let Some(d) = docs.get(&f.document_id) else { continue };
+        let Some((p, a)) = projects.get(&d.project_id) else { continue };
+        let own = a.as_ref().is_some_and(|a| a.name == agency);
+        let public = ProjectStatus::parse(&p.status).is_some_and(ProjectStatus::is_public);
+        if p.id == exclude_project || !(own || public) {
+            continue;
+        }
+        let clause = if f.clause_text.is_empty() {
+            match clause::Entity::find()
+                .filter(clause::Column::DocumentId.eq(f.document_id))
+                .filter(clause::Column::Ordinal.eq(f.clause_ordinal))
+                .one(db)
+                .await?
+            {
+                Some(c) => c.text,
+                None => continue,
+            }
+        } else {
+            f.clause_text.clone()
+        };
+        let (Some(category), Some(status)) = (Category::parse(&f.category), FindingStatus::parse(&f.status)) else { continue };
+        out.push(crate::core::precedent::Precedent {
+            finding_id: f.id,
+            clause,
+            category,
+            status,
+            reviewer: f.decided_by.clone().unwrap_or_default(),
+        });
+    }
+    Ok(out)
 }
