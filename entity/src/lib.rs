@@ -7,6 +7,8 @@ pub mod challenge;
 pub mod challenge_clause;
 pub mod clause;
 pub mod complaint;
+pub mod corpus_hit;
+pub mod corpus_run;
 pub mod document;
 pub mod finding;
 pub mod inspection;

@@ -9,6 +9,7 @@ mod m20261201_000003_challenges;
 mod m20261203_000004_one_project;
 mod m20261203_000005_rule_sets;
 mod m20261204_000006_workflow;
+mod m20261204_000007_corpus_runs;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_one_project::Migration),
             Box::new(m20261203_000005_rule_sets::Migration),
             Box::new(m20261204_000006_workflow::Migration),
+            Box::new(m20261204_000007_corpus_runs::Migration),
         ]
     }
 }

@@ -68,6 +68,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/inspections/{id}/results/{project}/remediation", "inspector admin"),
     ("POST", "/api/v1/inspections/{id}/conclude", "inspector admin"),
     ("POST", "/api/v1/inspections/{id}/close", "inspector admin"),
+    ("GET", "/api/v1/runs", "inspector admin"),
+    ("POST", "/api/v1/runs", "inspector admin"),
+    ("GET", "/api/v1/runs/{id}", "inspector admin"),
+    ("GET", "/api/v1/runs/{id}/hits", "inspector admin"),
+    ("POST", "/api/v1/runs/{id}/cancel", "inspector admin"),
 ];
 
 #[tokio::test]

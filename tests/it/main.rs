@@ -12,5 +12,6 @@ mod load;
 mod projects;
 mod records;
 mod review;
+mod runs;
 mod search;
 mod workflow;

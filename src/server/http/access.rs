@@ -91,6 +91,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/inspections/{id}/results/{project}/remediation", Need(Inspect)),
     ("POST", "/api/v1/inspections/{id}/conclude", Need(Inspect)),
     ("POST", "/api/v1/inspections/{id}/close", Need(Inspect)),
+    ("GET", "/api/v1/runs", Need(Inspect)),
+    ("POST", "/api/v1/runs", Need(Inspect)),
+    ("GET", "/api/v1/runs/{id}", Need(Inspect)),
+    ("GET", "/api/v1/runs/{id}/hits", Need(Inspect)),
+    ("POST", "/api/v1/runs/{id}/cancel", Need(Inspect)),
 ];
 
 /// What `method` on the matched route `path` needs (`None`: not in the table).

@@ -12,6 +12,7 @@ mod inspections;
 mod openapi;
 mod projects;
 mod records;
+mod runs;
 mod review;
 mod search;
 mod workflow;
@@ -163,7 +164,11 @@ pub fn router(state: AppState) -> Router {
         .route("/inspections/{id}/results", post(inspections::result))
         .route("/inspections/{id}/results/{project}/remediation", post(inspections::remediation))
         .route("/inspections/{id}/conclude", post(inspections::conclude))
-        .route("/inspections/{id}/close", post(inspections::close));
+        .route("/inspections/{id}/close", post(inspections::close))
+        .route("/runs", get(runs::list).post(runs::start))
+        .route("/runs/{id}", get(runs::show))
+        .route("/runs/{id}/hits", get(runs::hits))
+        .route("/runs/{id}/cancel", post(runs::cancel));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))

@@ -51,6 +51,7 @@ pub struct ErrorDetail {
         super::inspections::list, super::inspections::create, super::inspections::show, super::inspections::freeze,
         super::inspections::seed, super::inspections::verify, super::inspections::result, super::inspections::remediation,
         super::inspections::conclude, super::inspections::close,
+        super::runs::start, super::runs::list, super::runs::show, super::runs::hits, super::runs::cancel,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security),

@@ -97,6 +97,7 @@ pub enum ServiceError {
 
 mod accounts;
 pub mod inspections;
+pub mod runs;
 pub mod workflow;
 
 pub use accounts::{CreatedUser, IssuedToken, Session, UserRequest, SESSION_HOURS};
@@ -121,6 +122,8 @@ pub struct Service {
     limits: Limits,
     /// Opened by [`Service::open_read_only`]: searches and reads, never writes.
     read_only: bool,
+    /// Corpus runs in progress in this process (their cancellation flags).
+    runs: runs::Runs,
 }
 
 /// How many of the most recent confirmed or flagged findings an upload is compared with.
@@ -163,7 +166,12 @@ impl Service {
             .map_err(|e| ServiceError::Task(e.to_string()))?
             .map_err(|e| if ClauseIndex::is_lock_busy(&e) { ServiceError::IndexBusy { dir: index_dir } } else { e.into() })?;
         let service =
-            Service { store, index: Arc::new(index), rulebook: Arc::new(rulebook), limits: config.limits.clone(), read_only: false };
+            Service { store, index: Arc::new(index), rulebook: Arc::new(rulebook), limits: config.limits.clone(), read_only: false, runs: Default::default() };
+        // Runs a stopped process left behind cannot finish: they are marked failed.
+        let interrupted = crate::server::store::runs::interrupt_running(service.store.db()).await?;
+        if interrupted > 0 {
+            tracing::warn!(runs = interrupted, "corpus runs interrupted by the last stop marked failed");
+        }
         let backfilled = service.backfill_identities().await?;
         if backfilled > 0 {
             tracing::info!(findings = backfilled, "gave stored findings their identity across versions");
@@ -208,6 +216,7 @@ impl Service {
             rulebook: Arc::new(Rulebook::empty()),
             limits: config.limits.clone(),
             read_only: true,
+            runs: Default::default(),
         })
     }
 

@@ -7,6 +7,7 @@ mod blobs;
 mod findings;
 pub mod inspections;
 pub mod records;
+pub mod runs;
 pub mod workflow;
 
 pub use blobs::{BlobStore, BlobStream};
@@ -43,6 +44,7 @@ pub enum Missing {
     Finding,
     Inspection,
     Draw,
+    Run,
 }
 
 impl Missing {
@@ -60,6 +62,7 @@ impl Missing {
             Missing::Finding => "审查问题",
             Missing::Inspection => "检查任务",
             Missing::Draw => "抽取记录",
+            Missing::Run => "全库检查任务",
         }
     }
 }
@@ -78,6 +81,7 @@ impl std::fmt::Display for Missing {
             Missing::Finding => "finding",
             Missing::Inspection => "inspection",
             Missing::Draw => "draw",
+            Missing::Run => "corpus run",
         })
     }
 }
