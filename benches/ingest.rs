@@ -95,7 +95,7 @@ fn main() {
             }))
             .expect("project created");
         let t = Instant::now();
-        let out = rt.block_on(service.upload(&Scope::All, project.id, fairtender::core::vocab::DocumentKind::Tender, &name, bytes.clone())).expect("upload succeeds");
+        let out = rt.block_on(service.upload(&fairtender::core::account::Actor::operator(), project.id, fairtender::core::vocab::DocumentKind::Tender, &name, bytes.clone())).expect("upload succeeds");
         let d = t.elapsed();
         match out {
             UploadOutcome::Stored(v) => println!(

@@ -483,7 +483,7 @@ fn main() {
     if let Some(hit) = sample.hits.first() {
         println!(
             "\nsample ({:?}, total {}): {}",
-            cases[2].query.q, sample.total, hit.snippet
+            cases[2].query.q, sample.total, hit.snippet.text
         );
     }
     match peak_rss_kb() {

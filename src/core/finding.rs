@@ -96,3 +96,36 @@ pub struct Finding {
     pub basis: Vec<Basis>,
     pub suggestion: String,
 }
+
+impl Finding {
+    /// A finding on a whole clause rather than on a rule's matched span (precedent notices,
+    /// date checks): the quote is the clause's start.
+    pub fn on_clause(
+        clause: &crate::core::document::Clause,
+        rule: &str,
+        category: Category,
+        severity: Severity,
+        stage: Stage,
+        message: String,
+        basis: Vec<Basis>,
+        suggestion: String,
+    ) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            category,
+            severity,
+            stage,
+            page: clause.page,
+            clause_ordinal: clause.ordinal,
+            section: clause.section.clone(),
+            section_kind: clause.section_kind,
+            start: clause.start,
+            end: clause.end,
+            quote: clause.text.chars().take(60).collect(),
+            clause: clause.text.clone(),
+            message,
+            basis,
+            suggestion,
+        }
+    }
+}

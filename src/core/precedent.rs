@@ -125,28 +125,14 @@ impl PrecedentIndex {
 fn notice(c: &Clause, p: &Precedent, similarity: f64) -> Finding {
     let excerpt: String = p.clause.chars().take(60).collect();
     let percent = (similarity * 100.0).round() as u32;
-    Finding {
-        rule: PRECEDENT_RULE.to_string(),
-        category: p.category,
-        severity: Severity::Notice,
-        stage: Stage::Pre,
-        page: c.page,
-        clause_ordinal: c.ordinal,
-        section: c.section.clone(),
-        section_kind: c.section_kind,
-        start: c.start,
-        end: c.end,
-        quote: c.text.clone(),
-        clause: c.text.clone(),
-        message: format!(
-            "与已确认问题条款相似（相似度 {percent}%）：审查问题 #{} 已由 {} 判定为“{}”。原条款：{excerpt}",
-            p.finding_id,
-            p.reviewer,
-            p.status.label_zh()
-        ),
-        basis: Vec::new(),
-        suggestion: "请对照该先例核查本条款是否同样构成排斥或歧视潜在供应商。".to_string(),
-    }
+    let message = format!(
+        "与已确认问题条款相似（相似度 {percent}%）：审查问题 #{} 已由 {} 判定为“{}”。原条款：{excerpt}",
+        p.finding_id,
+        p.reviewer,
+        p.status.label_zh()
+    );
+    let suggestion = "请对照该先例核查本条款是否同样构成排斥或歧视潜在供应商。".to_string();
+    Finding::on_clause(c, PRECEDENT_RULE, p.category, Severity::Notice, Stage::Pre, message, Vec::new(), suggestion)
 }
 
 #[cfg(test)]

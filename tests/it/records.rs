@@ -4,19 +4,6 @@
 use crate::helpers::*;
 use axum::http::StatusCode;
 
-fn multipart(parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----records-boundary";
-    let mut body = Vec::new();
-    for (field, file, bytes) in parts {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file}\"\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
 
 fn fixture_records(name: &str) -> Vec<u8> {
     fixture_bytes(&format!("records/{name}"))
@@ -151,8 +138,8 @@ async fn rejected_rows_block_the_import_unless_skip_invalid() {
         ("challenges", "challenges.csv", challenges.as_bytes()),
         ("complaints", "complaints.csv", complaints.as_bytes()),
     ]);
-    let tail = body2.split_off(body2.len() - "------records-boundary--\r\n".len());
-    body2.extend_from_slice(b"------records-boundary\r\nContent-Disposition: form-data; name=\"skip_invalid\"\r\n\r\ntrue\r\n");
+    let tail = body2.split_off(body2.len() - "------fairtender-form-boundary--\r\n".len());
+    body2.extend_from_slice(b"------fairtender-form-boundary\r\nContent-Disposition: form-data; name=\"skip_invalid\"\r\n\r\ntrue\r\n");
     body2.extend_from_slice(&tail);
     let r = app.post_raw("/api/v1/records/import", &ct, body2).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);

@@ -10,17 +10,6 @@ fn tender(capital: &str, tag: &str) -> String {
     format!("第一章 招标公告\n二、申请人的资格要求\n1. 投标人须具有独立承担民事责任的能力（{tag}）。\n2. 投标人注册资本不低于人民币{capital}（{tag}）。\n第二章 采购需求\n一、交货地点：采购人指定地点（{tag}）。\n")
 }
 
-fn multipart(parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----runs-boundary";
-    let mut body = Vec::new();
-    for (field, file, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file}\"\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
 
 async fn wait(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..600 {

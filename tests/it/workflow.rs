@@ -236,19 +236,6 @@ async fn draft_review_gate_amendment_publication_challenge_and_audit() {
     assert_eq!(after.json["events"][0], log.json["events"][0]);
 }
 
-fn multipart(parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----workflow-boundary";
-    let mut body = Vec::new();
-    for (field, file, bytes) in parts {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file}\"\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
 
 /// A decision follows its clause when clauses move, and a finding that a later version
 /// removes and a still later one brings back starts open again.

@@ -1,7 +1,6 @@
 //! Logging in and out, the current user, and (administrators) users and API tokens.
 
 use super::access::{client_address, presented_secret, SESSION_COOKIE};
-use super::error::json_problem;
 use super::openapi::{ErrorBody, IdPath};
 use super::{parse_id, ApiError, AppState};
 use crate::core::account::Actor;
@@ -15,9 +14,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| json_problem(what, &e))
-}
+use super::json_body as parse;
 
 /// `POST /login`
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,6 +1,5 @@
 //! Inspections (事后督查) over HTTP: create, freeze, draw, verify, conclusions, remediation.
 
-use super::error::json_problem;
 use super::openapi::{ErrorBody, IdPath};
 use super::{parse_id, ApiError, AppState};
 use crate::core::account::Actor;
@@ -13,10 +12,7 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(body).map_err(|e| json_problem(what, &e))
-}
+use super::json_body as parse;
 
 /// An inspection and one of its draws in the path.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -97,6 +97,13 @@ pub(crate) mod page_size {
     pub const CLAUSES: (u64, u64) = (500, 2000);
 }
 
+/// Parses a JSON request body (an empty body reads as `{}`, so bodies whose fields are all
+/// optional may be left out); problems answer 400 in Chinese without serde's English.
+pub(crate) fn json_body<T: for<'de> serde::Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    serde_json::from_slice(body).map_err(|e| error::json_problem(what, &e))
+}
+
 /// Parses a numeric path id, answering 404 for anything else.
 pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().map_err(|_| ApiError::not_found(what))

@@ -1,6 +1,5 @@
 //! Corpus-wide runs over HTTP: start, progress, hits, cancel.
 
-use super::error::json_problem;
 use super::openapi::{ErrorBody, IdPath};
 use super::{page_size, parse_id, ApiError, AppState, PageParams};
 use crate::core::account::Actor;
@@ -16,7 +15,7 @@ use utoipa::ToSchema;
 #[utoipa::path(post, path = "/api/v1/runs", tag = "inspections", request_body = RunRequest,
     responses((status = 202, description = "started", body = RunView), (status = 422, description = "unknown rule, nothing asked, or a query that finds too much", body = ErrorBody)))]
 pub async fn start(State(st): State<AppState>, actor: Actor, body: Bytes) -> Result<(StatusCode, Json<RunView>), ApiError> {
-    let req: RunRequest = serde_json::from_slice(&body).map_err(|e| json_problem("全库检查 JSON", &e))?;
+    let req: RunRequest = super::json_body(&body, "全库检查 JSON")?;
     Ok((StatusCode::ACCEPTED, Json(st.service.start_run(&actor, &req).await?)))
 }
 

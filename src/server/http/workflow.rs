@@ -2,7 +2,6 @@
 //! lifecycle moves with the approval gate, version differences, corrections, histories and
 //! the audit log.
 
-use super::error::json_problem;
 use super::openapi::{ErrorBody, IdPath};
 use super::{page_size, parse_id, ApiError, AppState, PageParams};
 use crate::core::account::Actor;
@@ -19,12 +18,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return serde_json::from_slice(b"{}").map_err(|e| json_problem(what, &e));
-    }
-    serde_json::from_slice(body).map_err(|e| json_problem(what, &e))
-}
+use super::json_body as parse;
 
 /// `POST /findings/{id}/decision`
 #[derive(Debug, Deserialize, ToSchema)]

@@ -262,11 +262,7 @@ impl Service {
         };
         let _turn = self.store.write_turn().await;
         let i = rows::get(self.store.db(), id).await?;
-        let d = rows::draws(self.store.db(), id)
-            .await?
-            .into_iter()
-            .find(|d| d.id == draw_id)
-            .ok_or(StoreError::NotFound(crate::server::store::Missing::Draw))?;
+        let d = self.draw_row(id, draw_id).await?;
         if d.seed.is_some() {
             return Err(ServiceError::Invalid("该次抽取已确定种子，不能更改；如需重新抽取请新建抽取并说明理由".into()));
         }
@@ -290,11 +286,7 @@ impl Service {
     /// Recomputes a draw from what is stored.
     pub async fn verify_draw(&self, id: i64, draw_id: i64) -> Result<Verification, ServiceError> {
         let i = rows::get(self.store.db(), id).await?;
-        let d = rows::draws(self.store.db(), id)
-            .await?
-            .into_iter()
-            .find(|d| d.id == draw_id)
-            .ok_or(StoreError::NotFound(crate::server::store::Missing::Draw))?;
+        let d = self.draw_row(id, draw_id).await?;
         let v = draw_view(d);
         let Some(seed) = v.seed.clone() else {
             return Err(ServiceError::Invalid("该次抽取尚未确定种子".into()));
@@ -415,6 +407,15 @@ impl Service {
         rows::set_status(self.store.db(), i.clone(), to.as_str()).await?;
         audit::append(self.store.db(), event(by, &format!("inspection.{}", to.as_str()), id, serde_json::json!({"from": from, "to": to}))).await?;
         Ok(view(rows::get(self.store.db(), id).await?))
+    }
+
+    /// A draw of inspection `id`.
+    async fn draw_row(&self, id: i64, draw_id: i64) -> Result<inspection_draw::Model, ServiceError> {
+        Ok(rows::draws(self.store.db(), id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == draw_id)
+            .ok_or(StoreError::NotFound(crate::server::store::Missing::Draw))?)
     }
 
     /// The sample of the latest completed draw.

@@ -398,26 +398,20 @@ impl Service {
         let (left, required) = crate::core::workflow::late_amendment(method, issued, deadline.date_naive())?;
         let c = doc.clauses.first()?;
         let t03 = self.rulebook.rule("T03");
-        Some(Finding {
-            rule: crate::core::workflow::LATE_AMENDMENT_RULE.to_string(),
-            category: Category::Timeline,
-            severity: Severity::Warning,
-            stage: Stage::Mid,
-            page: c.page,
-            clause_ordinal: c.ordinal,
-            section: c.section.clone(),
-            section_kind: c.section_kind,
-            start: c.start,
-            end: c.end,
-            quote: c.text.chars().take(60).collect(),
-            clause: c.text.clone(),
-            message: format!(
-                "本次澄清或修改于{issued}上传，距投标（响应）截止时间{}仅{left}日，不足{required}日；如其内容可能影响投标文件编制，应顺延截止时间（项目截止时间尚未顺延）。",
-                deadline.date_naive()
-            ),
-            basis: t03.map(|r| r.basis.clone()).unwrap_or_default(),
-            suggestion: t03.map(|r| r.suggestion.clone()).unwrap_or_default(),
-        })
+        let message = format!(
+            "本次澄清或修改于{issued}上传，距投标（响应）截止时间{}仅{left}日，不足{required}日；如其内容可能影响投标文件编制，应顺延截止时间（项目截止时间尚未顺延）。",
+            deadline.date_naive()
+        );
+        Some(Finding::on_clause(
+            c,
+            crate::core::workflow::LATE_AMENDMENT_RULE,
+            Category::Timeline,
+            Severity::Warning,
+            Stage::Mid,
+            message,
+            t03.map(|r| r.basis.clone()).unwrap_or_default(),
+            t03.map(|r| r.suggestion.clone()).unwrap_or_default(),
+        ))
     }
 
     /// Moves a project's bid (response) deadline (顺延), e.g. with an amendment.
