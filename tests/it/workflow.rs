@@ -215,6 +215,16 @@ async fn draft_review_gate_amendment_publication_challenge_and_audit() {
         assert!(c["prompted_by"].as_array().unwrap().contains(&json!("review")), "{c}");
     }
 
+    // 更正: a third version drops the challenged clause; the challenge is cured by it.
+    let cures = app.get_with(&format!("/api/v1/projects/{p}/challenges"), &inspector).await;
+    assert_eq!(cures.json[0]["challenge_id"], "Q-07-1", "{}", cures.json);
+    assert!(cures.json[0]["cured_in_version"].is_null());
+    let v3 = V2.replace("一、所投产品须为华为品牌。\n", "");
+    let up = app.upload_as(&officer, p, "v3.txt", v3.as_bytes()).await;
+    assert_eq!(up.json["version"], 3, "{}", up.json);
+    let cures = app.get_with(&format!("/api/v1/projects/{p}/challenges"), &inspector).await;
+    assert_eq!((cures.json[0]["version"].as_i64(), cures.json[0]["cured_in_version"].as_i64()), (Some(2), Some(3)), "{}", cures.json);
+
     // The audit log has every step; it has no way to change or delete an event.
     let log = app.get_with("/api/v1/audit?limit=500", &inspector).await;
     let actions: Vec<&str> = log.json["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
@@ -261,6 +271,16 @@ async fn a_moved_clause_keeps_its_decision() {
     assert_eq!(carried["status"], "dismissed", "{carried}");
     assert_eq!(carried["reason"], "测试：视为误报");
     assert!(fs2.iter().filter(|f| f["status"] == "fixed").count() == 0);
+    // The dismissal becomes a must-not-hit example for the rule; an open finding is not one.
+    let example = app.get_with(&format!("/api/v1/findings/{}/rule-example", carried["id"]), &reviewer).await;
+    assert_eq!(example.json["kind"], "miss", "{}", example.json);
+    assert_eq!(example.json["rule_id"], carried["rule"]);
+    assert!(example.json["file"].as_str().unwrap().ends_with(&format!("/{}.toml", carried["rule"].as_str().unwrap())));
+    let line = example.json["toml"].as_str().unwrap();
+    assert!(line.contains("注册资本") && line.starts_with("  { section = "), "{line}");
+    let open = fs2.iter().find(|f| f["status"] == "open").unwrap();
+    assert_eq!(app.get_with(&format!("/api/v1/findings/{}/rule-example", open["id"]), &reviewer).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Deciding on the old version is refused: it is not the current one.
     let stale = app.post_json_as(&format!("/api/v1/findings/{capital}/decision"), &reviewer, &json!({"decision": "reopen"})).await;
     assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", stale.json);

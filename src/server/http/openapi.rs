@@ -47,7 +47,7 @@ pub struct ErrorDetail {
         super::workflow::decide, super::workflow::request_dismissal, super::workflow::history, super::workflow::flag,
         super::workflow::submit, super::workflow::return_to_draft, super::workflow::approve, super::workflow::publish,
         super::workflow::award, super::workflow::close, super::workflow::blocking, super::workflow::corrections,
-        super::workflow::diff, super::workflow::audit, super::workflow::deadline,
+        super::workflow::diff, super::workflow::audit, super::workflow::deadline, super::workflow::challenge_cures, super::workflow::rule_example,
         super::inspections::list, super::inspections::create, super::inspections::show, super::inspections::freeze,
         super::inspections::seed, super::inspections::verify, super::inspections::result, super::inspections::remediation,
         super::inspections::conclude, super::inspections::close,

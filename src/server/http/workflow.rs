@@ -70,6 +70,14 @@ pub async fn history(State(st): State<AppState>, actor: Actor, Path(id): Path<St
     Ok(Json(st.service.finding_history(&actor, parse_id(&id, "审查问题")?).await?))
 }
 
+/// `GET /findings/{id}/rule-example`
+#[utoipa::path(get, path = "/api/v1/findings/{id}/rule-example", tag = "workflow", params(IdPath),
+    responses((status = 200, description = "the reviewed clause as a hit or miss example for the rule library", body = crate::server::service::workflow::RuleExample),
+        (status = 422, description = "not a decided finding", body = ErrorBody)))]
+pub async fn rule_example(State(st): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<crate::server::service::workflow::RuleExample>, ApiError> {
+    Ok(Json(st.service.rule_example(&actor, parse_id(&id, "审查问题")?).await?))
+}
+
 /// `POST /clauses/{id}/flags`
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +149,13 @@ pub async fn blocking(State(st): State<AppState>, actor: Actor, Path(id): Path<S
     responses((status = 200, description = "what was fixed, in which version, when, by whom, prompted by what", body = Vec<Correction>)))]
 pub async fn corrections(State(st): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<Vec<Correction>>, ApiError> {
     Ok(Json(st.service.corrections(&actor, parse_id(&id, "项目")?).await?))
+}
+
+/// `GET /projects/{id}/challenges`
+#[utoipa::path(get, path = "/api/v1/projects/{id}/challenges", tag = "workflow", params(IdPath),
+    responses((status = 200, description = "each challenged clause, its version, and the later version that no longer has it", body = Vec<crate::server::store::workflow::ChallengeCure>)))]
+pub async fn challenge_cures(State(st): State<AppState>, actor: Actor, Path(id): Path<String>) -> Result<Json<Vec<crate::server::store::workflow::ChallengeCure>>, ApiError> {
+    Ok(Json(st.service.challenge_cures(&actor, parse_id(&id, "项目")?).await?))
 }
 
 /// `GET /documents/{id}/diff`

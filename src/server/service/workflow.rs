@@ -62,6 +62,23 @@ pub struct VersionDiff {
     pub fixed_findings: Vec<i64>,
 }
 
+/// A reviewed clause as an example for the rule library (`[examples]` of the rule's TOML).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RuleExample {
+    pub finding_id: i64,
+    /// The rule the example is for; `None` for a manual or precedent finding (a new rule, or
+    /// an existing one of `category`, is the maintainer's choice).
+    pub rule_id: Option<String>,
+    pub category: String,
+    /// `hit` (confirmed or flagged: the rule must match it) or `miss` (dismissed as a false
+    /// alarm: the rule must not).
+    pub kind: &'static str,
+    /// Where it goes.
+    pub file: String,
+    /// The line to add under `hit = [` or `miss = [`.
+    pub toml: String,
+}
+
 /// Longest reason or note accepted.
 const MAX_REASON: usize = 2000;
 
@@ -308,6 +325,49 @@ impl Service {
     pub async fn corrections(&self, by: &Actor, project_id: i64) -> Result<Vec<Correction>, ServiceError> {
         self.visible_project(by, project_id).await?;
         Ok(rows::corrections(self.store.db(), project_id).await?)
+    }
+
+    /// A reviewed finding as a rule-library example: confirmed and hand-flagged clauses are
+    /// `hit` examples, dismissed ones `miss` examples, so reviewers' decisions flow into the
+    /// rules' must-hit and must-not-hit lists (the library is data reviewed by its
+    /// maintainers; this gives them the line, it does not edit the embedded library).
+    pub async fn rule_example(&self, by: &Actor, finding_id: i64) -> Result<RuleExample, ServiceError> {
+        require(by, Permission::Decide)?;
+        let row = rows::finding_row(self.store.db(), finding_id).await?;
+        self.visible_project(by, row.project_id)
+            .await
+            .map_err(|_| ServiceError::from(StoreError::NotFound(Missing::Finding)))?;
+        let f = row.finding;
+        let kind = match FindingStatus::parse(&f.status) {
+            Some(FindingStatus::Dismissed) => "miss",
+            Some(FindingStatus::Confirmed) => "hit",
+            _ if f.manual => "hit",
+            _ => return Err(ServiceError::Invalid("只有已确认、人工标记或已排除的问题可以作为规则示例".into())),
+        };
+        let clause = if f.clause_text.is_empty() {
+            rows::clause_rows(self.store.db(), f.document_id)
+                .await?
+                .into_iter()
+                .find(|c| c.ordinal == f.clause_ordinal)
+                .map(|c| c.text)
+                .unwrap_or_default()
+        } else {
+            f.clause_text.clone()
+        };
+        let library_rule = self.rulebook.rule(&f.rule_id).map(|r| r.id.clone());
+        let file = match &library_rule {
+            Some(id) => format!("src/core/rules/library/{}/{id}.toml", f.category),
+            None => format!("src/core/rules/library/{}/", f.category),
+        };
+        let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let toml = format!("  {{ section = {}, text = {} }},", quote(&f.section_kind), quote(&clause));
+        Ok(RuleExample { finding_id, rule_id: library_rule, category: f.category, kind, file, toml })
+    }
+
+    /// The clauses challenged in a project and the version that cured each.
+    pub async fn challenge_cures(&self, by: &Actor, project_id: i64) -> Result<Vec<rows::ChallengeCure>, ServiceError> {
+        self.visible_project(by, project_id).await?;
+        Ok(rows::challenge_cures(self.store.db(), project_id).await?)
     }
 
     /// The history of a finding across versions: the audit events of every finding of its

@@ -435,3 +435,65 @@ pub async fn precedents(
     }
     Ok(out)
 }
+
+/// A clause a challenge targets and the later version of the 采购文件 that no longer has it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ChallengeCure {
+    pub challenge_id: String,
+    /// 成立, 部分成立, 不成立, … as the register records it (slug).
+    pub outcome: String,
+    pub clause_id: i64,
+    pub document_id: i64,
+    pub version: i32,
+    pub clause_text: String,
+    /// The first later 采购文件 version without the clause (numbering and spacing ignored);
+    /// `None` while every later version still has it.
+    pub cured_in_document_id: Option<i64>,
+    pub cured_in_version: Option<i32>,
+}
+
+/// For each clause a challenge against the project targets, the version that cured it.
+pub async fn challenge_cures(db: &DatabaseConnection, project_id: i64) -> Result<Vec<ChallengeCure>, StoreError> {
+    use entity::{challenge, challenge_clause};
+    let challenges: HashMap<String, String> = challenge::Entity::find()
+        .filter(challenge::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.outcome))
+        .collect();
+    if challenges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let docs = versions(db, project_id).await?;
+    let mut keys: HashMap<i64, std::collections::HashSet<String>> = HashMap::new();
+    for d in docs.iter().filter(|d| d.kind == TENDER) {
+        keys.insert(d.id, clause_rows(db, d.id).await?.iter().map(|c| workflow::clause_key(&c.text)).collect());
+    }
+    let links = challenge_clause::Entity::find()
+        .filter(challenge_clause::Column::ChallengeId.is_in(challenges.keys().cloned().collect::<Vec<_>>()))
+        .order_by_asc(challenge_clause::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for l in links {
+        let Some(c) = clause::Entity::find_by_id(l.clause_id).one(db).await? else { continue };
+        let Some(doc) = docs.iter().find(|d| d.id == c.document_id) else { continue };
+        let key = workflow::clause_key(&c.text);
+        let cure = docs
+            .iter()
+            .filter(|d| d.kind == TENDER && d.version > doc.version)
+            .find(|d| keys.get(&d.id).is_some_and(|k| !k.contains(&key)));
+        out.push(ChallengeCure {
+            outcome: challenges.get(&l.challenge_id).cloned().unwrap_or_default(),
+            challenge_id: l.challenge_id,
+            clause_id: c.id,
+            document_id: doc.id,
+            version: doc.version,
+            clause_text: c.text,
+            cured_in_document_id: cure.map(|d| d.id),
+            cured_in_version: cure.map(|d| d.version),
+        });
+    }
+    Ok(out)
+}
