@@ -7,3 +7,4 @@ pub(crate) mod demo;
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod web;

@@ -75,6 +75,18 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/runs/{id}", "inspector admin"),
     ("GET", "/api/v1/runs/{id}/hits", "inspector admin"),
     ("POST", "/api/v1/runs/{id}/cancel", "inspector admin"),
+    ("GET", "/", "A"),
+    ("GET", "/static/app.css", "A"),
+    ("GET", "/login", "A"),
+    ("POST", "/login", "A"),
+    ("POST", "/logout", "U"),
+    ("GET", "/projects", "officer reviewer inspector admin"),
+    ("POST", "/projects/new", "officer admin"),
+    ("GET", "/projects/{id}", "officer reviewer inspector admin"),
+    ("POST", "/projects/{id}/upload", "officer admin"),
+    ("POST", "/projects/{id}/{action}", "U"),
+    ("GET", "/documents/{id}", "officer reviewer inspector admin"),
+    ("POST", "/findings/{id}/decide", "U"),
 ];
 
 #[tokio::test]
@@ -97,11 +109,16 @@ async fn every_endpoint_answers_each_role_as_the_table_says() {
     for (method, path, who) in EXPECTED {
         // Ids that exist nowhere: an allowed caller gets 404/400/422, never 401/403, and
         // nothing changes.
-        let uri = path.replace("{id}", "987654").replace("{draw}", "987653").replace("{project}", "987652");
+        let uri = path.replace("{id}", "987654").replace("{draw}", "987653").replace("{project}", "987652").replace("{action}", "submit");
+        // Web pages answer a missing login with a redirect and a refusal with an HTML page.
+        let page = !path.starts_with("/api/") && *path != "/healthz";
         let body = if *method == "POST" { b"{}".to_vec() } else { Vec::new() };
         let anon = app.send_as(method, &uri, None, "application/json", body.clone()).await;
         if *who == "A" {
             assert!(!matches!(anon.status.as_u16(), 401 | 403), "{method} {path} anonymous: {}", anon.status);
+        } else if page {
+            assert_eq!(anon.status, StatusCode::SEE_OTHER, "{method} {path} anonymous");
+            assert_eq!(anon.headers["location"], "/login");
         } else {
             assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{method} {path} anonymous");
             assert_eq!(anon.json["error"]["code"], "unauthenticated");
@@ -122,7 +139,8 @@ async fn every_endpoint_answers_each_role_as_the_table_says() {
                 assert!(!matches!(r.status.as_u16(), 401 | 403), "{method} {path} as {}: {} {}", role.as_str(), r.status, r.json);
             } else {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path} as {}: {}", role.as_str(), r.json);
-                assert!(r.json["error"]["message"].as_str().unwrap().contains("无权"), "{}", r.json);
+                let text = if page { String::from_utf8_lossy(&r.bytes).to_string() } else { r.json["error"]["message"].as_str().unwrap().to_string() };
+                assert!(text.contains("无权"), "{text}");
             }
             checked += 1;
         }

@@ -14,4 +14,5 @@ mod records;
 mod review;
 mod runs;
 mod search;
+mod web;
 mod workflow;

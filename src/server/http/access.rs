@@ -98,6 +98,21 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/runs/{id}", Need(Inspect)),
     ("GET", "/api/v1/runs/{id}/hits", Need(Inspect)),
     ("POST", "/api/v1/runs/{id}/cancel", Need(Inspect)),
+    // The web pages (a page answers a missing login with a redirect to /login).
+    ("GET", "/", Public),
+    ("GET", "/static/app.css", Public),
+    ("GET", "/login", Public),
+    ("POST", "/login", Public),
+    ("POST", "/logout", Account),
+    ("GET", "/projects", Need(Read)),
+    ("POST", "/projects/new", Need(Prepare)),
+    ("GET", "/projects/{id}", Need(Read)),
+    ("POST", "/projects/{id}/upload", Need(Prepare)),
+    // The move's own permission (submit or decide) is the service's check.
+    ("POST", "/projects/{id}/{action}", User),
+    ("GET", "/documents/{id}", Need(Read)),
+    // A decision needs Decide, a dismissal request Submit: the service's check.
+    ("POST", "/findings/{id}/decide", User),
 ];
 
 /// What `method` on the matched route `path` needs (`None`: not in the table).
@@ -128,6 +143,11 @@ fn unauthenticated() -> Response {
     res
 }
 
+/// Whether a path is a web page (answered in HTML) rather than the JSON API.
+fn is_page(path: &str) -> bool {
+    !path.starts_with("/api/") && path != "/healthz"
+}
+
 /// Middleware (a route layer, so the matched path is known): authenticates and authorises.
 pub async fn authorize(State(st): State<AppState>, mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
@@ -145,25 +165,29 @@ pub async fn authorize(State(st): State<AppState>, mut req: axum::extract::Reque
     if needed == Public {
         return next.run(req).await;
     }
-    let Some(secret) = presented_secret(req.headers()) else { return unauthenticated() };
+    let page = is_page(&path);
+    let login = || if page { axum::response::Redirect::to("/login").into_response() } else { unauthenticated() };
+    let Some(secret) = presented_secret(req.headers()) else { return login() };
     let actor = match st.service.authenticate(&secret).await {
         Ok(Some(a)) => a,
-        Ok(None) => return unauthenticated(),
+        Ok(None) => return login(),
         Err(e) => return ApiError::from(e).into_response(),
     };
     if actor.must_change_password && needed != Account {
-        return ApiError::new(StatusCode::FORBIDDEN, "password_change_required", "请先修改初始密码（POST /api/v1/me/password）")
-            .into_response();
+        let message = "请先修改初始密码（POST /api/v1/me/password）";
+        if page {
+            return crate::server::web::page_error(StatusCode::FORBIDDEN, "请先修改初始密码", message, Some(&actor));
+        }
+        return ApiError::new(StatusCode::FORBIDDEN, "password_change_required", message).into_response();
     }
     if let Need(p) = needed {
         if !actor.may(p) {
             tracing::info!(user = %actor.username, role = actor.role.as_str(), %path, "forbidden by role");
-            return ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("您的角色（{}）无权执行此操作", actor.role.label_zh()),
-            )
-            .into_response();
+            let message = format!("您的角色（{}）无权执行此操作", actor.role.label_zh());
+            if page {
+                return crate::server::web::page_error(StatusCode::FORBIDDEN, "无权访问", &message, Some(&actor));
+            }
+            return ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response();
         }
     }
     req.extensions_mut().insert(actor);

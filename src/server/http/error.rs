@@ -202,7 +202,9 @@ pub async fn uniform_responses(req: axum::extract::Request, next: axum::middlewa
     let mut res = next.run(req).await;
     let status = res.status();
     let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    if (status.is_client_error() || status.is_server_error()) && !content_type.starts_with("application/json") {
+    // JSON errors and the web pages' own HTML error pages pass as they are.
+    let own = content_type.starts_with("application/json") || content_type.starts_with("text/html");
+    if (status.is_client_error() || status.is_server_error()) && !own {
         let allow = res.headers().get(header::ALLOW).cloned();
         let body = axum::body::to_bytes(std::mem::take(res.body_mut()), 4096).await.unwrap_or_default();
         tracing::warn!(status = %status, detail = %String::from_utf8_lossy(&body), "request rejected before a handler");
@@ -216,7 +218,7 @@ pub async fn uniform_responses(req: axum::extract::Request, next: axum::middlewa
     if content_type.starts_with("text/html") {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+            HeaderValue::from_static("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
         );
     }
     res

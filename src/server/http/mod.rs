@@ -178,8 +178,22 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}", get(runs::show))
         .route("/runs/{id}/hits", get(runs::hits))
         .route("/runs/{id}/cancel", post(runs::cancel));
+    use crate::server::web;
+    let pages = Router::new()
+        .route("/", get(web::home))
+        .route("/static/app.css", get(web::stylesheet))
+        .route("/login", get(web::login_page).post(web::login))
+        .route("/logout", post(web::logout))
+        .route("/projects", get(web::projects))
+        .route("/projects/new", post(web::create_project))
+        .route("/projects/{id}", get(web::project))
+        .route("/projects/{id}/upload", post(web::upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/projects/{id}/{action}", post(web::transition))
+        .route("/documents/{id}", get(web::document))
+        .route("/findings/{id}/decide", post(web::decide));
     Router::new()
         .nest("/api/v1", api)
+        .merge(pages)
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::spec))
         // After every route, so each one passes the access table (a route layer sees the

@@ -1,0 +1,545 @@
+//! The web pages (Chinese, server-rendered with minijinja, no script required): log in, the
+//! projects of the user's scope, a project with its versions, lifecycle actions and upload,
+//! and the review page of a document with every finding highlighted in place and decided in
+//! the side panel. The pages call the same service as the JSON API; who may open which page
+//! is the same access table (`http::access`), which answers a page with a redirect to the
+//! login instead of JSON.
+//!
+//! minijinja rather than askama: templates are plain files embedded at build time, rendered
+//! with HTML auto-escaping (a clause containing `<script>` shows as text), and it adds no
+//! proc-macro build step to a build that is already slow on two cores.
+
+use crate::core::account::{Actor, Permission};
+use crate::core::finding::Severity;
+use crate::core::vocab::{DocumentKind, Method};
+use crate::core::workflow::{Decision, FindingStatus, ProjectStatus};
+use crate::server::http::access::SESSION_COOKIE;
+use crate::server::http::AppState;
+use crate::server::service::ServiceError;
+use crate::server::store::Page;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::{context, Environment};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The CSRF cookie: a random value every form repeats in a hidden field (double submit).
+pub const CSRF_COOKIE: &str = "fairtender_csrf";
+
+/// Clauses per review page.
+const CLAUSES_PER_PAGE: u64 = 300;
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("login.html", include_str!("templates/login.html")),
+            ("error.html", include_str!("templates/error.html")),
+            ("projects.html", include_str!("templates/projects.html")),
+            ("project.html", include_str!("templates/project.html")),
+            ("document.html", include_str!("templates/document.html")),
+        ] {
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %e, "a page template does not compile");
+            }
+        }
+        env
+    })
+}
+
+/// `GET /static/app.css`
+pub async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("static/app.css")).into_response()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The request's CSRF value, and whether it has to be set as a cookie.
+fn csrf_of(headers: &HeaderMap) -> (String, bool) {
+    match cookie(headers, CSRF_COOKIE).filter(|v| v.len() == 64 + 5) {
+        Some(v) => (v, false),
+        None => (crate::core::account::new_secret("ft_c_"), true),
+    }
+}
+
+fn check_csrf(headers: &HeaderMap, submitted: &str) -> Result<(), Response> {
+    match cookie(headers, CSRF_COOKIE) {
+        Some(v) if !submitted.is_empty() && v == submitted => Ok(()),
+        _ => Err(page_error(StatusCode::FORBIDDEN, "请求已失效", "表单校验失败（可能已过期或来自其他网站），请返回刷新页面后重试。", None)),
+    }
+}
+
+/// Renders a template; the CSRF cookie is set when the request had none.
+fn render(name: &str, ctx: minijinja::Value, csrf: &(String, bool)) -> Response {
+    let body = match env().get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "rendering a page failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>页面生成失败</h1>".to_string())).into_response();
+        }
+    };
+    let mut res = Html(body).into_response();
+    if csrf.1 {
+        if let Ok(v) = HeaderValue::from_str(&format!("{CSRF_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", csrf.0)) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// An error page (also used by the access middleware for pages).
+pub fn page_error(status: StatusCode, heading: &str, message: &str, actor: Option<&Actor>) -> Response {
+    let ctx = context! { heading, message, user => actor, role_label => actor.map(|a| a.role.label_zh()) };
+    let mut res = render("error.html", ctx, &(String::new(), false));
+    *res.status_mut() = status;
+    res
+}
+
+/// A service failure as a page, in Chinese.
+fn failure(e: ServiceError, actor: &Actor) -> Response {
+    let api = crate::server::http::ApiError::from(e);
+    let heading = match api.status {
+        StatusCode::NOT_FOUND => "未找到",
+        StatusCode::FORBIDDEN => "无权访问",
+        s if s.is_server_error() => "服务器错误",
+        _ => "操作未完成",
+    };
+    page_error(api.status, heading, &api.message, Some(actor))
+}
+
+fn labels<T: Copy>(all: &[T], slug: fn(T) -> &'static str, zh: fn(T) -> &'static str) -> BTreeMap<&'static str, &'static str> {
+    all.iter().map(|v| (slug(*v), zh(*v))).collect()
+}
+
+/// `GET /`
+pub async fn home() -> Redirect {
+    Redirect::to("/projects")
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `GET /login`
+pub async fn login_page(headers: HeaderMap) -> Response {
+    let csrf = csrf_of(&headers);
+    render("login.html", context! { csrf => &csrf.0, username => "", user => () }, &csrf)
+}
+
+/// `POST /login`: sets the session cookie and goes to the projects.
+pub async fn login(State(st): State<AppState>, req: axum::extract::Request) -> Response {
+    use axum::extract::FromRequest;
+    let address = crate::server::http::access::client_address(req.extensions());
+    let headers = req.headers().clone();
+    let Ok(Form(form)) = Form::<LoginForm>::from_request(req, &()).await else {
+        return page_error(StatusCode::BAD_REQUEST, "登录失败", "登录表单无法解析", None);
+    };
+    if let Err(r) = check_csrf(&headers, &form.csrf) {
+        return r;
+    }
+    let csrf = csrf_of(&headers);
+    match st.service.login(&form.username, &form.password, &address).await {
+        Ok(session) => {
+            let mut res = Redirect::to("/projects").into_response();
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+                session.secret,
+                crate::server::service::SESSION_HOURS * 3600
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            let message = crate::server::http::ApiError::from(e).message;
+            let mut res =
+                render("login.html", context! { csrf => &csrf.0, username => &form.username, error => message, user => () }, &csrf);
+            *res.status_mut() = StatusCode::UNAUTHORIZED;
+            res
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /logout`
+pub async fn logout(State(st): State<AppState>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    if let Err(r) = check_csrf(&headers, &form.csrf) {
+        return r;
+    }
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        let _ = st.service.logout(&secret).await;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("fairtender_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"));
+    res
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+pub struct ProjectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    project_no: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    purchaser: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    procurement_type: String,
+    #[serde(default)]
+    budget: String,
+}
+
+async fn projects_page(st: &AppState, actor: &Actor, headers: &HeaderMap, form: Option<&ProjectForm>, error: Option<String>) -> Response {
+    let csrf = csrf_of(headers);
+    let projects = match st.service.projects(&actor.scope(), Page { offset: 0, limit: Some(500) }).await {
+        Ok(p) => p,
+        Err(e) => return failure(e, actor),
+    };
+    let methods: Vec<&str> = Method::ALL.iter().map(|m| m.label_zh()).collect();
+    let ctx = context! {
+        user => actor, role_label => actor.role.label_zh(), csrf => &csrf.0,
+        projects => &projects.items, total => projects.total,
+        status_labels => labels(ProjectStatus::ALL, ProjectStatus::as_str, ProjectStatus::label_zh),
+        can_prepare => actor.may(Permission::Prepare), methods,
+        default_agency => actor.agencies.first(), form => form, error => &error,
+    };
+    let failed = error.is_some();
+    let mut res = render("projects.html", ctx, &csrf);
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
+/// `GET /projects`
+pub async fn projects(State(st): State<AppState>, actor: Actor, headers: HeaderMap) -> Response {
+    projects_page(&st, &actor, &headers, None, None).await
+}
+
+/// `POST /projects/new`: validated on the server; problems shown next to the form.
+pub async fn create_project(State(st): State<AppState>, actor: Actor, headers: HeaderMap, Form(form): Form<ProjectForm>) -> Response {
+    if let Err(r) = check_csrf(&headers, &form.csrf) {
+        return r;
+    }
+    let draft = crate::core::project::ProjectDraft {
+        project_no: form.project_no.clone(),
+        name: form.name.clone(),
+        purchaser: form.purchaser.clone(),
+        agency: form.agency.clone(),
+        method: form.method.clone(),
+        procurement_type: form.procurement_type.clone(),
+        budget: form.budget.clone(),
+        publish_date: None,
+        deadline: None,
+    };
+    let new = match draft.validate() {
+        Ok(n) => n,
+        Err(problems) => return projects_page(&st, &actor, &headers, Some(&form), Some(problems.join("；"))).await,
+    };
+    match st.service.create_project(&actor.scope(), &new).await {
+        Ok(p) => Redirect::to(&format!("/projects/{}", p.id)).into_response(),
+        Err(e) => {
+            let message = crate::server::http::ApiError::from(e).message;
+            projects_page(&st, &actor, &headers, Some(&form), Some(message)).await
+        }
+    }
+}
+
+/// A lifecycle button of the project page.
+#[derive(serde::Serialize)]
+struct Action {
+    action: &'static str,
+    label: &'static str,
+    class: &'static str,
+    reason: bool,
+}
+
+/// `GET /projects/{id}`
+pub async fn project(State(st): State<AppState>, actor: Actor, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let csrf = csrf_of(&headers);
+    let Ok(id) = id.parse::<i64>() else { return page_error(StatusCode::NOT_FOUND, "未找到", "项目不存在", Some(&actor)) };
+    let scope = actor.scope();
+    let project = match st.service.project(&scope, id).await {
+        Ok(p) => p,
+        Err(e) => return failure(e, &actor),
+    };
+    let documents = match st.service.documents_of(&scope, id, Page::ALL).await {
+        Ok(d) => d.items,
+        Err(e) => return failure(e, &actor),
+    };
+    let candidates = [
+        (ProjectStatus::InReview, "submit", "提交审查", "primary", false),
+        (ProjectStatus::Draft, "return", "退回修改", "danger", true),
+        (ProjectStatus::Approved, "approve", "审查通过", "primary", false),
+        (ProjectStatus::Published, "publish", "发布", "primary", false),
+        (ProjectStatus::Awarded, "award", "授标", "", false),
+        (ProjectStatus::Closed, "close", "结束", "", false),
+    ];
+    let actions: Vec<Action> = candidates
+        .iter()
+        .filter(|(to, ..)| project.status.transition(*to).is_some_and(|p| actor.may(p)))
+        .map(|(_, action, label, class, reason)| Action { action, label, class, reason: *reason })
+        .collect();
+    let blocking = if project.status == ProjectStatus::InReview { st.service.blocking_findings(id).await.unwrap_or_default() } else { Vec::new() };
+    let ctx = context! {
+        user => &actor, role_label => actor.role.label_zh(), csrf => &csrf.0, project => &project, documents => &documents,
+        status_labels => labels(ProjectStatus::ALL, ProjectStatus::as_str, ProjectStatus::label_zh),
+        status_labels_f => labels(FindingStatus::ALL, FindingStatus::as_str, FindingStatus::label_zh),
+        kind_labels => labels(DocumentKind::ALL, DocumentKind::as_str, DocumentKind::label_zh),
+        can_prepare => actor.may(Permission::Prepare) && project.status != ProjectStatus::Closed,
+        actions, blocking,
+    };
+    render("project.html", ctx, &csrf)
+}
+
+/// `POST /projects/{id}/{action}`: a lifecycle move from the project page.
+pub async fn transition(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&headers, &form.csrf) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else { return page_error(StatusCode::NOT_FOUND, "未找到", "项目不存在", Some(&actor)) };
+    let to = match action.as_str() {
+        "submit" => ProjectStatus::InReview,
+        "return" => ProjectStatus::Draft,
+        "approve" => ProjectStatus::Approved,
+        "publish" => ProjectStatus::Published,
+        "award" => ProjectStatus::Awarded,
+        "close" => ProjectStatus::Closed,
+        _ => return page_error(StatusCode::NOT_FOUND, "未找到", "没有这个操作", Some(&actor)),
+    };
+    match st.service.transition(&actor, id, to, form.reason).await {
+        Ok(_) => Redirect::to(&format!("/projects/{id}")).into_response(),
+        Err(ServiceError::ApprovalBlocked(list)) => {
+            let message = format!("当前版本还有 {} 个未处理或已确认的违规问题，不能通过审查；请在文件审查页处理后再试。", list.len());
+            page_error(StatusCode::CONFLICT, "不能通过审查", &message, Some(&actor))
+        }
+        Err(e) => failure(e, &actor),
+    }
+}
+
+/// `POST /projects/{id}/upload` (multipart: `csrf`, `kind`, `file`): stored, checked, then the
+/// review page.
+pub async fn upload(State(st): State<AppState>, actor: Actor, headers: HeaderMap, Path(id): Path<String>, mut multipart: Multipart) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return page_error(StatusCode::NOT_FOUND, "未找到", "项目不存在", Some(&actor)) };
+    let (mut csrf, mut kind, mut file) = (String::new(), DocumentKind::Tender, None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                let file_name = field.file_name().map(str::to_string);
+                let Ok(bytes) = field.bytes().await else {
+                    return page_error(StatusCode::PAYLOAD_TOO_LARGE, "上传失败", "上传内容过大或不完整", Some(&actor));
+                };
+                match name.as_str() {
+                    "csrf" => csrf = String::from_utf8_lossy(&bytes).to_string(),
+                    "kind" => kind = DocumentKind::parse(&String::from_utf8_lossy(&bytes)).unwrap_or(DocumentKind::Tender),
+                    "file" => file = Some((file_name.unwrap_or_else(|| "upload".into()), bytes.to_vec())),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return page_error(StatusCode::BAD_REQUEST, "上传失败", "上传内容不是有效的表单", Some(&actor)),
+        }
+    }
+    if let Err(r) = check_csrf(&headers, &csrf) {
+        return r;
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return page_error(StatusCode::BAD_REQUEST, "上传失败", "请选择要上传的文件", Some(&actor));
+    };
+    use crate::server::service::UploadOutcome;
+    match st.service.upload(&actor, id, kind, &name, bytes).await {
+        Ok(UploadOutcome::Stored(d) | UploadOutcome::Duplicate(d)) => Redirect::to(&format!("/documents/{}", d.id)).into_response(),
+        Ok(UploadOutcome::NeedsOcr(_)) => {
+            page_error(StatusCode::UNPROCESSABLE_ENTITY, "需要文字识别", "PDF 没有文字层（可能是扫描件），已保存原件，需要先进行文字识别（OCR）。", Some(&actor))
+        }
+        Err(e) => failure(e, &actor),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    offset: Option<u64>,
+}
+
+/// A run of a clause's text, marked where a finding matched.
+#[derive(serde::Serialize)]
+struct Part {
+    text: String,
+    mark: bool,
+    severity: &'static str,
+}
+
+/// Splits a clause into runs, marking the spans of its findings (char offsets within it).
+fn parts(text: &str, mut spans: Vec<(usize, usize, Severity)>) -> Vec<Part> {
+    let chars: Vec<char> = text.chars().collect();
+    spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (start, end, sev) in spans {
+        let (start, end) = (start.max(at).min(chars.len()), end.min(chars.len()));
+        if start >= end {
+            continue;
+        }
+        if start > at {
+            out.push(Part { text: chars[at..start].iter().collect(), mark: false, severity: "" });
+        }
+        out.push(Part { text: chars[start..end].iter().collect(), mark: true, severity: sev.as_str() });
+        at = end;
+    }
+    if at < chars.len() {
+        out.push(Part { text: chars[at..].iter().collect(), mark: false, severity: "" });
+    }
+    out
+}
+
+/// `GET /documents/{id}`: the review page.
+pub async fn document(State(st): State<AppState>, actor: Actor, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<ReviewQuery>) -> Response {
+    let csrf = csrf_of(&headers);
+    let Ok(id) = id.parse::<i64>() else { return page_error(StatusCode::NOT_FOUND, "未找到", "文件不存在", Some(&actor)) };
+    let scope = actor.scope();
+    let offset = q.offset.unwrap_or(0);
+    let (doc, findings) = match st.service.findings(&scope, id, Page { offset: 0, limit: Some(2000) }).await {
+        Ok(x) => x,
+        Err(e) => return failure(e, &actor),
+    };
+    let clauses = match st.service.clauses(&scope, id, Page { offset, limit: Some(CLAUSES_PER_PAGE) }).await {
+        Ok(c) => c,
+        Err(e) => return failure(e, &actor),
+    };
+    let project = match st.service.project(&scope, doc.project_id).await {
+        Ok(p) => p,
+        Err(e) => return failure(e, &actor),
+    };
+    let mut by_clause: BTreeMap<u32, Vec<&crate::server::store::StoredFinding>> = BTreeMap::new();
+    for f in &findings.items {
+        by_clause.entry(f.finding.clause_ordinal).or_default().push(f);
+    }
+    let rows: Vec<minijinja::Value> = clauses
+        .items
+        .iter()
+        .map(|c| {
+            let on = by_clause.get(&(c.ordinal.max(0) as u32)).cloned().unwrap_or_default();
+            let spans = on
+                .iter()
+                .map(|f| {
+                    let local = f.finding.start.saturating_sub(c.start.max(0) as usize);
+                    (local, local + f.finding.end.saturating_sub(f.finding.start).max(1), f.finding.severity)
+                })
+                .collect();
+            context! { ordinal => c.ordinal, page => c.page, section => &c.section, findings => on.len(), parts => parts(&c.text, spans) }
+        })
+        .collect();
+    let counts: Vec<minijinja::Value> = Severity::ALL
+        .iter()
+        .map(|s| context! { severity => s.as_str(), label => s.label_zh(), n => findings.items.iter().filter(|f| f.finding.severity == *s).count() })
+        .collect();
+    let next_offset = offset + CLAUSES_PER_PAGE;
+    let finding_views: Vec<minijinja::Value> = findings
+        .items
+        .iter()
+        .map(|f| {
+            context! {
+                id => f.id, rule => &f.finding.rule, severity => f.finding.severity.as_str(), status => f.status.as_str(),
+                message => &f.finding.message, basis => &f.finding.basis, suggestion => &f.finding.suggestion,
+                reason => &f.reason, decided_by => &f.decided_by, dismissal_request => &f.dismissal_request,
+                clause_ordinal => f.finding.clause_ordinal,
+            }
+        })
+        .collect();
+    let ctx = context! {
+        user => &actor, role_label => actor.role.label_zh(), csrf => &csrf.0, document => &doc, project => &project,
+        clauses => rows, findings => finding_views, counts, more => next_offset < clauses.total, next_offset,
+        status_labels_f => labels(FindingStatus::ALL, FindingStatus::as_str, FindingStatus::label_zh),
+        can_decide => actor.may(Permission::Decide), can_request => actor.may(Permission::Submit),
+    };
+    render("document.html", ctx, &csrf)
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    back: Option<i64>,
+}
+
+/// `POST /findings/{id}/decide`: a decision (or a dismissal request) from the review page.
+pub async fn decide(State(st): State<AppState>, actor: Actor, headers: HeaderMap, Path(id): Path<String>, Form(form): Form<DecideForm>) -> Response {
+    if let Err(r) = check_csrf(&headers, &form.csrf) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else { return page_error(StatusCode::NOT_FOUND, "未找到", "审查问题不存在", Some(&actor)) };
+    let Some(decision) = Decision::parse(&form.decision) else {
+        return page_error(StatusCode::UNPROCESSABLE_ENTITY, "操作未完成", "未知的操作", Some(&actor));
+    };
+    match st.service.decide(&actor, id, decision, form.reason).await {
+        Ok(_) => Redirect::to(&format!("/documents/{}", form.back.unwrap_or(0))).into_response(),
+        Err(e) => failure(e, &actor),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_marked_inside_the_clause() {
+        let p = parts("投标人须在本市注册。", vec![(5, 7, Severity::Violation)]);
+        let texts: Vec<(&str, bool)> = p.iter().map(|p| (p.text.as_str(), p.mark)).collect();
+        assert_eq!(texts, vec![("投标人须在", false), ("本市", true), ("注册。", false)]);
+        // Overlapping and out-of-range spans are clipped, never panic.
+        let p = parts("abc", vec![(0, 2, Severity::Notice), (1, 9, Severity::Warning), (7, 8, Severity::Notice)]);
+        assert_eq!(p.iter().map(|p| p.text.as_str()).collect::<String>(), "abc");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        for name in ["base.html", "login.html", "error.html", "projects.html", "project.html", "document.html"] {
+            assert!(env().get_template(name).is_ok(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The web pages through the real router: log in with the form, create a project, upload a
+//! draft, see its findings marked in place, decide one; CSRF and escaping.
+
+use crate::helpers::*;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fairtender::core::account::Actor;
+use fairtender::server::service::UserRequest;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// A browser: keeps the cookies the service sets.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    csp: Option<String>,
+    html: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser { app, cookies: Default::default() }
+    }
+
+    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let req = if cookie.is_empty() { req } else { req.header("cookie", cookie) };
+        let res = self.app.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        for v in res.headers().get_all("set-cookie") {
+            let kv = v.to_str().unwrap().split(';').next().unwrap();
+            let (k, v) = kv.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let status = res.status();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let csp = res.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string());
+        let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        Page { status, location, csp, html }
+    }
+
+    async fn get(&mut self, uri: &str) -> Page {
+        self.send(Request::get(uri), Body::empty()).await
+    }
+
+    async fn post_form(&mut self, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", k, percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(Request::post(uri).header("content-type", "application/x-www-form-urlencoded"), Body::from(body)).await
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies.get("fairtender_csrf").cloned().unwrap_or_default()
+    }
+}
+
+async fn user(app: &TestApp, name: &str, role: &str, agencies: &[&str]) -> String {
+    let op = Actor::operator();
+    let first = format!("first-{name}-2026");
+    let req = UserRequest {
+        username: name.into(),
+        display_name: Some(format!("{name}（测试）")),
+        role: role.into(),
+        agencies: agencies.iter().map(|a| a.to_string()).collect(),
+        password: Some(first.clone()),
+    };
+    app.service.create_user(&op, &req).await.unwrap();
+    let s = app.service.login(name, &first, "test").await.unwrap();
+    let password = format!("web-{name}-2026");
+    app.service.change_password(&s.actor, &first, &password).await.unwrap();
+    password
+}
+
+#[tokio::test]
+async fn an_officer_and_a_reviewer_work_in_the_pages() {
+    let app = spawn_app().await;
+    let agency = "青岚市采购中心";
+    let officer_pw = user(&app, "web.officer", "officer", &[agency]).await;
+    let reviewer_pw = user(&app, "web.reviewer", "reviewer", &[agency]).await;
+
+    let mut officer = Browser::new(&app);
+    let r = officer.get("/projects").await;
+    assert_eq!((r.status, r.location.as_deref()), (StatusCode::SEE_OTHER, Some("/login")));
+    let r = officer.get("/login").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.html.contains("name=\"csrf\"") && r.html.contains("登录"));
+    assert!(r.csp.unwrap().contains("form-action 'self'"));
+    let csrf = officer.csrf();
+    assert!(!csrf.is_empty());
+    // A form without the CSRF value is refused; a wrong password is shown next to the form.
+    assert_eq!(officer.post_form("/login", &[("username", "web.officer"), ("password", &officer_pw)]).await.status, StatusCode::FORBIDDEN);
+    let bad = officer.post_form("/login", &[("username", "web.officer"), ("password", "wrong-password-1"), ("csrf", &csrf)]).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert!(bad.html.contains("用户名或密码错误") && bad.html.contains("value=\"web.officer\""), "{}", bad.html);
+    let ok = officer.post_form("/login", &[("username", "web.officer"), ("password", &officer_pw), ("csrf", &csrf)]).await;
+    assert_eq!((ok.status, ok.location.as_deref()), (StatusCode::SEE_OTHER, Some("/projects")));
+    let list = officer.get("/projects").await;
+    assert!(list.html.contains("web.officer（测试）") && list.html.contains("采购人员") && list.html.contains("新建项目"), "{}", list.html);
+
+    // A project from the form: invalid first (shown in Chinese), then valid.
+    let mut fields = vec![("csrf", csrf.as_str()), ("project_no", "QL-WEB-1"), ("name", "第二中学设备采购"), ("purchaser", "青岚市第二中学"), ("agency", agency), ("method", "公开招标"), ("procurement_type", "goods"), ("budget", "不是金额")];
+    let invalid = officer.post_form("/projects/new", &fields).await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(invalid.html.contains("class=\"error\""), "{}", invalid.html);
+    fields[7] = ("budget", "1800000.00");
+    let created = officer.post_form("/projects/new", &fields).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let project_url = created.location.unwrap();
+    let page = officer.get(&project_url).await;
+    assert!(page.html.contains("第二中学设备采购") && page.html.contains("上传新版本") && page.html.contains("提交审查"));
+
+    // Upload a draft whose clause contains markup: it is shown as text, the finding marked.
+    let boundary = "----web-boundary";
+    let text = "第一章 资格要求\n1. 投标人注册资本不低于人民币1000万元<script>alert(1)</script>。\n";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ntender\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"draft.txt\"\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    );
+    let up = officer
+        .send(Request::post(format!("{project_url}/upload")).header("content-type", format!("multipart/form-data; boundary={boundary}")), Body::from(body))
+        .await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.html);
+    let doc_url = up.location.unwrap();
+    let review = officer.get(&doc_url).await;
+    assert_eq!(review.status, StatusCode::OK);
+    assert!(review.html.contains("<mark class=\"sev violation\">"), "{}", review.html);
+    assert!(review.html.contains("&lt;script&gt;") && !review.html.contains("<script>alert"), "clause text must be escaped");
+    assert!(review.html.contains("申请排除") && !review.html.contains("value=\"confirm\""), "an officer requests, a reviewer decides");
+    assert_eq!(officer.post_form(&format!("{project_url}/submit"), &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+
+    // The reviewer confirms the finding from the review page.
+    let mut reviewer = Browser::new(&app);
+    reviewer.get("/login").await;
+    let rcsrf = reviewer.csrf();
+    reviewer.post_form("/login", &[("username", "web.reviewer"), ("password", &reviewer_pw), ("csrf", &rcsrf)]).await;
+    let review = reviewer.get(&doc_url).await;
+    let id_at = review.html.find("action=\"/findings/").expect("a decision form");
+    let finding_id: String = review.html[id_at + "action=\"/findings/".len()..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let doc_id = doc_url.trim_start_matches("/documents/");
+    let decided = reviewer
+        .post_form(&format!("/findings/{finding_id}/decide"), &[("csrf", &rcsrf), ("decision", "confirm"), ("back", doc_id)])
+        .await;
+    assert_eq!((decided.status, decided.location.as_deref()), (StatusCode::SEE_OTHER, Some(doc_url.as_str())));
+    assert!(reviewer.get(&doc_url).await.html.contains("已确认"));
+    // Approval is refused in a page naming the reason.
+    let refused = reviewer.post_form(&format!("{project_url}/approve"), &[("csrf", &rcsrf)]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.html.contains("不能通过审查"));
+    // Logging out ends the session.
+    assert_eq!(reviewer.post_form("/logout", &[("csrf", &rcsrf)]).await.location.as_deref(), Some("/login"));
+    assert_eq!(reviewer.get("/projects").await.status, StatusCode::SEE_OTHER);
+}
