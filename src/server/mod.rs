@@ -3,7 +3,7 @@
 //! (binding and serving). Adapters depend on the core, never the reverse.
 
 pub mod app;
-pub(crate) mod demo;
+pub mod demo;
 pub mod http;
 pub mod service;
 pub mod store;

@@ -86,6 +86,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/projects/{id}/upload", "officer admin"),
     ("POST", "/projects/{id}/{action}", "U"),
     ("GET", "/documents/{id}", "officer reviewer inspector admin"),
+    ("GET", "/search", "officer reviewer inspector admin"),
+    ("GET", "/rules", "U"),
     ("POST", "/findings/{id}/decide", "U"),
 ];
 

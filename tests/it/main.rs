@@ -7,6 +7,7 @@ mod helpers;
 
 mod access;
 mod cli;
+mod demo;
 mod documents;
 mod load;
 mod projects;

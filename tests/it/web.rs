@@ -156,6 +156,20 @@ async fn an_officer_and_a_reviewer_work_in_the_pages() {
     let refused = reviewer.post_form(&format!("{project_url}/approve"), &[("csrf", &rcsrf)]).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.html.contains("不能通过审查"));
+    // Search from the page: the clause found, the term marked, facets by agency.
+    let found = reviewer.get("/search?q=%E6%B3%A8%E5%86%8C%E8%B5%84%E6%9C%AC").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.html.contains("共 1 条") && found.html.contains("<mark class=\"sev notice\">注册资本</mark>"), "{}", found.html);
+    assert!(found.html.contains("QL-WEB-1") && found.html.contains("代理机构"), "{}", found.html);
+    let punct = reviewer.get("/search?q=%EF%BC%8C").await;
+    assert_eq!(punct.status, StatusCode::BAD_REQUEST);
+    assert!(punct.html.contains("检索词须包含文字"), "{}", punct.html);
+
+    // The rule library page: every category, the basis quoted, examples.
+    let rules = reviewer.get("/rules").await;
+    assert_eq!(rules.status, StatusCode::OK);
+    assert!(rules.html.contains("审查规则库") && rules.html.contains("地域限制") && rules.html.contains("应命中"), "{}", &rules.html[..400.min(rules.html.len())]);
+
     // Logging out ends the session.
     assert_eq!(reviewer.post_form("/logout", &[("csrf", &rcsrf)]).await.location.as_deref(), Some("/login"));
     assert_eq!(reviewer.get("/projects").await.status, StatusCode::SEE_OTHER);

@@ -111,6 +111,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // The move's own permission (submit or decide) is the service's check.
     ("POST", "/projects/{id}/{action}", User),
     ("GET", "/documents/{id}", Need(Read)),
+    ("GET", "/search", Need(Search)),
+    ("GET", "/rules", User),
     // A decision needs Decide, a dismissal request Submit: the service's check.
     ("POST", "/findings/{id}/decide", User),
 ];

@@ -190,6 +190,8 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{id}/upload", post(web::upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/projects/{id}/{action}", post(web::transition))
         .route("/documents/{id}", get(web::document))
+        .route("/search", get(web::search))
+        .route("/rules", get(web::rules))
         .route("/findings/{id}/decide", post(web::decide));
     Router::new()
         .nest("/api/v1", api)
