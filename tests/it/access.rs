@@ -88,6 +88,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/documents/{id}", "officer reviewer inspector admin"),
     ("GET", "/search", "officer reviewer inspector admin"),
     ("GET", "/rules", "U"),
+    ("GET", "/inspections", "inspector admin"),
+    ("POST", "/inspections/new", "inspector admin"),
+    ("GET", "/inspections/{id}", "inspector admin"),
+    ("POST", "/inspections/{id}/freeze", "inspector admin"),
+    ("POST", "/inspections/{id}/draws/{draw}/seed", "inspector admin"),
     ("POST", "/findings/{id}/decide", "U"),
 ];
 

@@ -174,3 +174,44 @@ async fn an_officer_and_a_reviewer_work_in_the_pages() {
     assert_eq!(reviewer.post_form("/logout", &[("csrf", &rcsrf)]).await.location.as_deref(), Some("/login"));
     assert_eq!(reviewer.get("/projects").await.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn an_inspector_draws_a_sample_in_the_pages() {
+    let app = spawn_app().await;
+    let password = user(&app, "web.inspector", "inspector", &[]).await;
+    let mut csv = String::from("project_no,name,purchaser,agency,method,budget_yuan,publish_date\n");
+    for i in 0..4 {
+        csv.push_str(&format!("WEB-D-{i},抽查项目{i},某单位,甲代理,公开招标,100000,2025-05-10\n"));
+    }
+    let (ct, body) = multipart(&[("projects", "p.csv", csv.as_bytes())]);
+    assert_eq!(app.post_raw("/api/v1/records/import", &ct, body).await.status, StatusCode::OK);
+
+    let mut b = Browser::new(&app);
+    b.get("/login").await;
+    let csrf = b.csrf();
+    b.post_form("/login", &[("username", "web.inspector"), ("password", &password), ("csrf", &csrf)]).await;
+    let list = b.get("/inspections").await;
+    assert!(list.html.contains("新建检查") && list.html.contains("监督检查"), "{}", list.html);
+    let bad = b.post_form("/inspections/new", &[("csrf", &csrf), ("name", "专项检查"), ("sample_size", "两个")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("抽取数量应为整数"));
+    let created = b
+        .post_form("/inspections/new", &[("csrf", &csrf), ("name", "2025年专项检查"), ("agencies", "甲代理"), ("years", "2025"), ("sample_size", "2"), ("inspectors_per_project", "1")])
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let url = created.location.unwrap();
+    assert_eq!(b.post_form(&format!("{url}/freeze"), &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+    let frozen = b.get(&url).await;
+    assert!(frozen.html.contains("共 4 个项目") && frozen.html.contains("确定种子并抽取"), "{}", frozen.html);
+    let at = frozen.html.find("/draws/").unwrap();
+    let draw: String = frozen.html[at + "/draws/".len()..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let drawn = b.post_form(&format!("{url}/draws/{draw}/seed"), &[("csrf", &csrf), ("seed", "现场摇号 0415")]).await;
+    assert_eq!(drawn.status, StatusCode::SEE_OTHER, "{}", drawn.html);
+    let page = b.get(&url).await;
+    assert!(page.html.contains("现场摇号 0415") && page.html.contains("一致") && page.html.contains("抽查项目"), "{}", page.html);
+    assert_eq!(page.html.matches("<td><a href=\"/projects/").count(), 2, "two projects drawn");
+    // A redraw without a reason is refused in a page; the first draw stays.
+    let redraw = b.post_form(&format!("{url}/freeze"), &[("csrf", &csrf)]).await;
+    assert_eq!(redraw.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(redraw.html.contains("重新抽取必须说明理由"));
+}

@@ -113,6 +113,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/documents/{id}", Need(Read)),
     ("GET", "/search", Need(Search)),
     ("GET", "/rules", User),
+    ("GET", "/inspections", Need(Inspect)),
+    ("POST", "/inspections/new", Need(Inspect)),
+    ("GET", "/inspections/{id}", Need(Inspect)),
+    ("POST", "/inspections/{id}/freeze", Need(Inspect)),
+    ("POST", "/inspections/{id}/draws/{draw}/seed", Need(Inspect)),
     // A decision needs Decide, a dismissal request Submit: the service's check.
     ("POST", "/findings/{id}/decide", User),
 ];

@@ -192,6 +192,11 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}", get(web::document))
         .route("/search", get(web::search))
         .route("/rules", get(web::rules))
+        .route("/inspections", get(web::inspections))
+        .route("/inspections/new", post(web::create_inspection))
+        .route("/inspections/{id}", get(web::inspection))
+        .route("/inspections/{id}/freeze", post(web::freeze))
+        .route("/inspections/{id}/draws/{draw}/seed", post(web::seed))
         .route("/findings/{id}/decide", post(web::decide));
     Router::new()
         .nest("/api/v1", api)
