@@ -88,6 +88,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/documents/{id}", "officer reviewer inspector admin"),
     ("GET", "/search", "officer reviewer inspector admin"),
     ("GET", "/rules", "U"),
+    ("GET", "/dashboard", "officer reviewer inspector admin"),
     ("GET", "/inspections", "inspector admin"),
     ("POST", "/inspections/new", "inspector admin"),
     ("GET", "/inspections/{id}", "inspector admin"),

@@ -210,6 +210,11 @@ async fn an_inspector_draws_a_sample_in_the_pages() {
     let page = b.get(&url).await;
     assert!(page.html.contains("现场摇号 0415") && page.html.contains("一致") && page.html.contains("抽查项目"), "{}", page.html);
     assert_eq!(page.html.matches("<td><a href=\"/projects/").count(), 2, "two projects drawn");
+    // The dashboard draws the register's figures of the period.
+    let dash = b.get("/dashboard?from=2024&to=2025").await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(dash.html.contains("<svg") && dash.html.contains("<td>2025</td><td>4</td>"), "{}", dash.html);
+
     // A redraw without a reason is refused in a page; the first draw stays.
     let redraw = b.post_form(&format!("{url}/freeze"), &[("csrf", &csrf)]).await;
     assert_eq!(redraw.status, StatusCode::UNPROCESSABLE_ENTITY);

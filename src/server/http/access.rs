@@ -113,6 +113,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/documents/{id}", Need(Read)),
     ("GET", "/search", Need(Search)),
     ("GET", "/rules", User),
+    ("GET", "/dashboard", Need(Statistics)),
     ("GET", "/inspections", Need(Inspect)),
     ("POST", "/inspections/new", Need(Inspect)),
     ("GET", "/inspections/{id}", Need(Inspect)),

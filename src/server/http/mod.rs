@@ -192,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}", get(web::document))
         .route("/search", get(web::search))
         .route("/rules", get(web::rules))
+        .route("/dashboard", get(web::dashboard))
         .route("/inspections", get(web::inspections))
         .route("/inspections/new", post(web::create_inspection))
         .route("/inspections/{id}", get(web::inspection))

@@ -47,6 +47,7 @@ fn env() -> &'static Environment<'static> {
             ("rules.html", include_str!("templates/rules.html")),
             ("inspections.html", include_str!("templates/inspections.html")),
             ("inspection.html", include_str!("templates/inspection.html")),
+            ("dashboard.html", include_str!("templates/dashboard.html")),
         ] {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(template = name, error = %e, "a page template does not compile");
@@ -793,6 +794,73 @@ pub async fn seed(State(st): State<AppState>, actor: Actor, headers: HeaderMap, 
 }
 
 #[derive(Deserialize)]
+pub struct DashboardQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// A grouped bar chart as inline SVG (two series per period): drawn on the server so it shows
+/// without a script and prints cleanly. Hand-written because it is two rectangles per period;
+/// a plotting crate would add far more build than it saves.
+fn bar_chart(periods: &[(String, u64, u64)]) -> String {
+    let (w, h, pad) = (720.0_f64, 240.0_f64, 30.0_f64);
+    let max = periods.iter().map(|p| p.1.max(p.2)).max().unwrap_or(0).max(1) as f64;
+    let slot = (w - 2.0 * pad) / periods.len().max(1) as f64;
+    let bar = (slot / 3.0).min(40.0);
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"质疑投诉数量\">");
+    svg.push_str(&format!("<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#9aa5b1\"/>", h - pad, w - pad, h - pad));
+    for (i, (label, a, b)) in periods.iter().enumerate() {
+        let x = pad + slot * i as f64 + (slot - 2.0 * bar) / 2.0;
+        for (k, (v, color)) in [(*a, "#12355b"), (*b, "#7fa7d9")].iter().enumerate() {
+            let bh = (h - 2.0 * pad) * (*v as f64) / max;
+            let bx = x + k as f64 * bar;
+            svg.push_str(&format!(
+                "<rect x=\"{bx:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{v}</text>",
+                h - pad - bh, bar - 2.0, bx + bar / 2.0 - 1.0, h - pad - bh - 3.0
+            ));
+        }
+        let label: String = label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        svg.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\">{label}</text>", x + bar, h - pad + 16.0));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// `GET /dashboard`: challenges and complaints per year in the user's scope, with the
+/// year-over-year change and the rate per 100 projects (definitions in docs/metrics.md).
+pub async fn dashboard(State(st): State<AppState>, actor: Actor, headers: HeaderMap, Query(q): Query<DashboardQuery>) -> Response {
+    use crate::core::records::{GroupBy, Granularity, MetricsQuery};
+    use chrono::Datelike;
+    let csrf = csrf_of(&headers);
+    let today = chrono::Utc::now().date_naive();
+    let year = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y));
+    let to = year(&q.to).unwrap_or(today.year());
+    let from = year(&q.from).unwrap_or(to - 2).min(to).max(to - 20);
+    let report = match st.service.metrics(&actor.scope(), MetricsQuery::new(Some(from), Some(to), Granularity::Year, GroupBy::None, None, today)).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, &actor),
+    };
+    let rows: Vec<minijinja::Value> = report
+        .rows
+        .iter()
+        .filter(|r| r.group.is_none())
+        .map(|r| {
+            context! {
+                period => &r.period, projects => r.projects, challenges => r.challenges, complaints => r.complaints, total => r.total,
+                yoy => r.total_yoy_pct.map(|d| d.to_string()), per100 => r.total_per_100_projects.map(|d| d.to_string()),
+                upheld => r.challenges_upheld_pct.map(|d| d.to_string()),
+            }
+        })
+        .collect();
+    let series: Vec<(String, u64, u64)> =
+        report.rows.iter().filter(|r| r.group.is_none()).map(|r| (r.period.clone(), r.challenges, r.complaints)).collect();
+    let ctx = context! {
+        user => &actor, role_label => actor.role.label_zh(), csrf => &csrf.0, from, to, rows, chart => bar_chart(&series),
+    };
+    render("dashboard.html", ctx, &csrf)
+}
+
+#[derive(Deserialize)]
 pub struct DecideForm {
     #[serde(default)]
     csrf: String,
@@ -834,8 +902,16 @@ mod tests {
     }
 
     #[test]
+    fn the_chart_has_two_bars_per_period_and_no_markup_from_labels() {
+        let svg = bar_chart(&[("2024".into(), 8, 2), ("2025<x>".into(), 3, 1)]);
+        assert_eq!(svg.matches("<rect").count(), 4);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>") && !svg.contains("<x>"));
+        assert!(bar_chart(&[]).starts_with("<svg"));
+    }
+
+    #[test]
     fn every_template_compiles() {
-        for name in ["base.html", "login.html", "error.html", "projects.html", "project.html", "document.html", "search.html", "rules.html", "inspections.html", "inspection.html"] {
+        for name in ["base.html", "login.html", "error.html", "projects.html", "project.html", "document.html", "search.html", "rules.html", "inspections.html", "inspection.html", "dashboard.html"] {
             assert!(env().get_template(name).is_ok(), "{name}");
         }
     }
