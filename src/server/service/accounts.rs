@@ -205,13 +205,16 @@ impl Service {
         let user = match user {
             Some(u) if ok && !u.disabled => u,
             _ => {
-                let _turn = self.store.write_turn().await;
+                let turn = self.store.write_turn().await;
                 store::record_failure(self.store.db(), &name, address).await?;
                 let mut e = AuditEntry::new(&Actor::operator(), "login.failed", "user", &name);
                 e.actor = name.chars().take(64).collect();
                 e.actor_id = None;
                 e.after = Some(serde_json::json!({"address": address}));
                 store::append(self.store.db(), e).await?;
+                // The write turn is released before the delay: a failed login must not hold up
+                // every other writer (uploads, decisions) while it waits.
+                drop(turn);
                 // A little delay on every failure slows guessing down further.
                 tokio::time::sleep(std::time::Duration::from_millis(200 * (by_user + 1).min(5))).await;
                 return Err(ServiceError::BadCredentials);
