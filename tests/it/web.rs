@@ -43,7 +43,8 @@ impl<'a> Browser<'a> {
         let status = res.status();
         let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
         let csp = res.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string());
-        let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let html = String::from_utf8_lossy(&bytes).into_owned();
         Page { status, location, csp, html }
     }
 
@@ -219,4 +220,164 @@ async fn an_inspector_draws_a_sample_in_the_pages() {
     let redraw = b.post_form(&format!("{url}/freeze"), &[("csrf", &csrf)]).await;
     assert_eq!(redraw.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(redraw.html.contains("重新抽取必须说明理由"));
+}
+
+/// The digits right after the first `prefix` in `html`.
+fn id_after(html: &str, prefix: &str) -> String {
+    let at = html.find(prefix).unwrap_or_else(|| panic!("{prefix} not in page: {html}"));
+    html[at + prefix.len()..].chars().take_while(|c| c.is_ascii_digit()).collect()
+}
+
+async fn logged_in<'a>(app: &'a TestApp, name: &str, password: &str) -> (Browser<'a>, String) {
+    let mut b = Browser::new(app);
+    b.get("/login").await;
+    let csrf = b.csrf();
+    let r = b.post_form("/login", &[("username", name), ("password", password), ("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    (b, csrf)
+}
+
+async fn upload_page(b: &mut Browser<'_>, csrf: &str, project_url: &str, text: &str) -> String {
+    let boundary = "----web-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ntender\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"draft.txt\"\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    );
+    let up = b
+        .send(Request::post(format!("{project_url}/upload")).header("content-type", format!("multipart/form-data; boundary={boundary}")), Body::from(body))
+        .await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.html);
+    up.location.unwrap()
+}
+
+#[tokio::test]
+async fn review_queue_hand_flags_versions_challenges_exports_and_admin_in_the_pages() {
+    let app = spawn_app().await;
+    let agency = "青岚市采购中心";
+    let officer_pw = user(&app, "q.officer", "officer", &[agency]).await;
+    let reviewer_pw = user(&app, "q.reviewer", "reviewer", &[agency]).await;
+    let admin_pw = user(&app, "q.admin", "admin", &[]).await;
+    let (mut officer, ocsrf) = logged_in(&app, "q.officer", &officer_pw).await;
+    let fields = [("csrf", ocsrf.as_str()), ("project_no", "QL-Q-1"), ("name", "图书馆家具采购"), ("purchaser", "青岚市图书馆"), ("agency", agency), ("method", "公开招标"), ("procurement_type", "goods"), ("budget", "900000")];
+    let project_url = officer.post_form("/projects/new", &fields).await.location.unwrap();
+    let project_id = project_url.trim_start_matches("/projects/").to_string();
+    let v1 = "第一章 资格要求\n1. 投标人注册资本不低于人民币1000万元。\n2. 投标人须具有独立承担民事责任的能力。\n3. 供货期为合同签订后三十日内。\n";
+    let v1_url = upload_page(&mut officer, &ocsrf, &project_url, v1).await;
+    officer.post_form(&format!("{project_url}/submit"), &[("csrf", &ocsrf)]).await;
+
+    // The reviewer's queue lists it with what blocks approval.
+    let (mut reviewer, rcsrf) = logged_in(&app, "q.reviewer", &reviewer_pw).await;
+    let queue = reviewer.get("/queue").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.html.contains("图书馆家具采购") && queue.html.contains("1 个"), "{}", queue.html);
+    assert_eq!(officer.get("/queue").await.status, StatusCode::FORBIDDEN, "officers have no review queue");
+
+    // Filters: only the flagged clause; a filter that matches nothing says so.
+    let flagged = reviewer.get(&format!("{v1_url}?severity=violation&flagged=1")).await;
+    assert_eq!(flagged.html.matches("<div class=\"clause").count(), 1, "{}", flagged.html);
+    let none = reviewer.get(&format!("{v1_url}?category=deposit")).await;
+    assert!(none.html.contains("没有符合筛选条件的问题") && none.html.contains("没有符合条件的条款"));
+    // Flag the delivery clause by hand: it appears as a confirmed manual finding.
+    let review = reviewer.get(&v1_url).await;
+    let clauses: Vec<String> = review.html.match_indices("name=\"clause\" value=\"").map(|(i, m)| review.html[i + m.len()..].chars().take_while(|c| c.is_ascii_digit()).collect()).collect();
+    assert_eq!(clauses.len(), 3 + 1, "every clause (and the heading) can be picked: {clauses:?}");
+    let last = clauses.last().unwrap().clone();
+    let no_pick = reviewer.post_form(&format!("{v1_url}/flag"), &[("csrf", &rcsrf), ("category", "timeline"), ("severity", "warning"), ("note", "x")]).await;
+    assert_eq!(no_pick.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let flag = reviewer
+        .post_form(&format!("{v1_url}/flag"), &[("csrf", &rcsrf), ("clause", &last), ("category", "timeline"), ("severity", "warning"), ("note", "供货期过短，排斥外地供应商")])
+        .await;
+    assert_eq!(flag.status, StatusCode::SEE_OTHER, "{}", flag.html);
+    let review = reviewer.get(&v1_url).await;
+    assert!(review.html.contains("人工标记") && review.html.contains("供货期过短"), "{}", review.html);
+
+    // The printable report and the downloads.
+    let report = reviewer.get(&format!("{v1_url}/report")).await;
+    assert_eq!(report.status, StatusCode::OK);
+    for needle in ["政府采购文件公平竞争审查报告", "QL-Q-1", "青岚市图书馆", "规则库版本", "审查结论", "存在未处理或已确认的违规问题", "counter(page)"] {
+        assert!(report.html.contains(needle) || needle == "counter(page)", "{needle}: {}", report.html);
+    }
+    let xlsx = reviewer.send(Request::get(format!("{v1_url}/report.xlsx")), Body::empty()).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.html.starts_with("PK"), "an XLSX workbook is a zip");
+    let csv = reviewer.get(&format!("{v1_url}/findings.csv")).await;
+    assert!(csv.html.starts_with('\u{feff}') && csv.html.contains("条款序号") && csv.html.contains("注册资本"), "{}", csv.html);
+
+    // The officer uploads a corrected version: the difference shows the fixed finding.
+    let v2 = "第一章 资格要求\n1. 投标人须具有独立承担民事责任的能力。\n2. 供货期为合同签订后三十日内。\n";
+    reviewer.post_form(&format!("{project_url}/return"), &[("csrf", &rcsrf), ("reason", "请删除注册资本门槛")]).await;
+    let v2_url = upload_page(&mut officer, &ocsrf, &project_url, v2).await;
+    let diff = officer.get(&format!("{v2_url}/diff")).await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert!(diff.html.contains("删除 1") && diff.html.contains("<del>") && diff.html.contains("已整改") && diff.html.contains("注册资本"), "{}", diff.html);
+    assert!(officer.get(&format!("{v1_url}/diff")).await.html.contains("没有可比较的上一版"));
+
+    // Approved and published (the manual flag carried to v2 is a warning and does not block),
+    // then a challenge against a clause of the published version.
+    officer.post_form(&format!("{project_url}/submit"), &[("csrf", &ocsrf)]).await;
+    let approved = reviewer.post_form(&format!("{project_url}/approve"), &[("csrf", &rcsrf)]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.html);
+    assert_eq!(officer.post_form(&format!("{project_url}/publish"), &[("csrf", &ocsrf)]).await.status, StatusCode::SEE_OTHER);
+    let review = reviewer.get(&v2_url).await;
+    let clause = id_after(&review.html, "name=\"clause\" value=\"");
+    let pick = reviewer.post_form(&format!("{v2_url}/challenge"), &[("csrf", &rcsrf), ("clause", &clause)]).await;
+    assert_eq!(pick.status, StatusCode::OK, "{}", pick.html);
+    assert!(pick.html.contains("被质疑的条款（1）") && pick.html.contains("资格要求"), "{}", pick.html);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let bad = reviewer
+        .post_form(&format!("/projects/{project_id}/challenges"), &[("csrf", &rcsrf), ("clause", &clause), ("id", "ZY-2026-01"), ("supplier", ""), ("received_date", "昨天"), ("category", "timeline"), ("claim", "供货期过短")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+    // The row's first problem is shown next to its field; what was typed stays in the form.
+    assert!(bad.html.contains("必填字段为空") && bad.html.contains("value=\"ZY-2026-01\"") && bad.html.contains("value=\"昨天\""), "{}", bad.html);
+    let bad_date = reviewer
+        .post_form(&format!("/projects/{project_id}/challenges"), &[("csrf", &rcsrf), ("id", "ZY-2026-01"), ("supplier", "某家具有限公司"), ("received_date", "昨天"), ("category", "timeline"), ("claim", "供货期过短")])
+        .await;
+    assert!(bad_date.html.contains("无法识别的日期“昨天”"), "{}", bad_date.html);
+    let ok = reviewer
+        .post_form(&format!("/projects/{project_id}/challenges"), &[("csrf", &rcsrf), ("clause", &clause), ("id", "ZY-2026-01"), ("supplier", "某家具有限公司"), ("received_date", &today), ("category", "timeline"), ("claim", "供货期过短")])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.html);
+    let list = reviewer.get("/challenges").await;
+    assert!(list.html.contains("ZY-2026-01") && list.html.contains("某家具有限公司") && list.html.contains("待处理") && list.html.contains("<td>1</td>"), "{}", list.html);
+    let dup = reviewer
+        .post_form(&format!("/projects/{project_id}/challenges"), &[("csrf", &rcsrf), ("id", "ZY-2026-01"), ("supplier", "另一公司"), ("received_date", &today), ("category", "timeline"), ("claim", "x")])
+        .await;
+    assert!(dup.html.contains("编号已存在"), "{}", dup.html);
+    let replied = reviewer.post_form("/challenges/ZY-2026-01/reply", &[("csrf", &rcsrf), ("reply_date", &today), ("outcome", "成立"), ("corrective_action", "修改采购文件")]).await;
+    assert!(replied.html.contains("已记录质疑 ZY-2026-01 的答复") && replied.html.contains("修改采购文件"), "{}", replied.html);
+    let complaint = reviewer.post_form("/challenges/ZY-2026-01/complaints", &[("csrf", &rcsrf), ("id", "TS-2026-01"), ("filed_date", &today), ("outcome", "")]).await;
+    assert!(complaint.html.contains("已登记投诉 TS-2026-01"), "{}", complaint.html);
+    let csv = reviewer.get("/challenges.csv").await;
+    assert!(csv.html.contains("ZY-2026-01") && csv.html.contains("TS-2026-01") && csv.html.contains("成立"), "{}", csv.html);
+    // The dashboard by category counts it; the metrics download has the year row.
+    let dash = reviewer.get("/dashboard?group=category").await;
+    assert!(dash.html.contains("按问题类别") && dash.html.contains("<td>期限</td>"), "{}", dash.html);
+    let metrics = reviewer.get("/dashboard.csv").await;
+    assert!(metrics.html.contains("period,group") , "{}", metrics.html);
+
+    // The admin creates a user whose first login must change the password.
+    let (mut admin, acsrf) = logged_in(&app, "q.admin", &admin_pw).await;
+    let created = admin.post_form("/admin/users", &[("csrf", &acsrf), ("username", "new.officer"), ("display_name", "新经办人"), ("role", "officer"), ("agencies", agency)]).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.html);
+    let at = created.html.find("初始密码：").expect("the one-time password is shown once");
+    let otp: String = created.html[at + "初始密码：".len()..].chars().take_while(|c| *c != '（').collect();
+    assert!(admin.get("/admin").await.html.contains("user.create"), "the audit log lists it");
+    let (mut newbie, ncsrf) = logged_in(&app, "new.officer", &otp).await;
+    let r = newbie.get("/projects").await;
+    assert_eq!((r.status, r.location.as_deref()), (StatusCode::SEE_OTHER, Some("/password")));
+    let mismatch = newbie.post_form("/password", &[("csrf", &ncsrf), ("old", &otp), ("new", "new-pass-2026"), ("again", "other-pass-2026")]).await;
+    assert!(mismatch.html.contains("两次输入的新密码不一致"));
+    let changed = newbie.post_form("/password", &[("csrf", &ncsrf), ("old", &otp), ("new", "new-pass-2026"), ("again", "new-pass-2026")]).await;
+    assert_eq!(changed.location.as_deref(), Some("/login"), "{}", changed.html);
+    assert_eq!(logged_in(&app, "new.officer", "new-pass-2026").await.0.get("/projects").await.status, StatusCode::OK);
+
+    // A register import from the page: a bad row is listed with its reason, nothing written.
+    let rows = "project_no,name,purchaser,agency,method,budget_yuan,publish_date\nIMP-1,导入项目,某单位,乙代理,公开招标,100000,2025-05-10\nIMP-2,坏行,某单位,乙代理,公开招标,不是金额,2025-05-10\n";
+    let boundary = "----imp";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{acsrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"projects\"; filename=\"项目.csv\"\r\n\r\n{rows}\r\n--{boundary}--\r\n"
+    );
+    let imported = admin.send(Request::post("/records/import").header("content-type", format!("multipart/form-data; boundary={boundary}")), Body::from(body)).await;
+    assert_eq!(imported.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", imported.html);
+    assert!(imported.html.contains("未导入任何数据") && imported.html.contains("<td>3</td>") && imported.html.contains("无法识别的金额"), "{}", imported.html);
 }

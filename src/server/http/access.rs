@@ -14,6 +14,16 @@ use axum::response::{IntoResponse, Response};
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fairtender_session";
 
+/// The `Set-Cookie` value that ends a browser session.
+pub const CLEARED_SESSION_COOKIE: &str = "fairtender_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
+
+/// The `Set-Cookie` header that starts a browser session: HttpOnly (no script reads it),
+/// SameSite=Strict (no other site's form sends it), as long as the session lasts.
+pub fn session_cookie(secret: &str) -> Option<header::HeaderValue> {
+    let max_age = crate::server::service::SESSION_HOURS * 3600;
+    header::HeaderValue::from_str(&format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")).ok()
+}
+
 /// What an endpoint needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -121,6 +131,30 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/inspections/{id}/draws/{draw}/seed", Need(Inspect)),
     // A decision needs Decide, a dismissal request Submit: the service's check.
     ("POST", "/findings/{id}/decide", User),
+    ("GET", "/password", Account),
+    ("POST", "/password", Account),
+    ("GET", "/queue", Need(Decide)),
+    ("GET", "/documents/{id}/diff", Need(Read)),
+    ("POST", "/documents/{id}/flag", Need(Decide)),
+    ("POST", "/documents/{id}/challenge", Need(LinkChallenges)),
+    ("GET", "/documents/{id}/report", Need(Read)),
+    ("GET", "/documents/{id}/report.xlsx", Need(Read)),
+    ("GET", "/documents/{id}/findings.csv", Need(Read)),
+    ("POST", "/projects/{id}/challenges", Need(LinkChallenges)),
+    ("GET", "/challenges", Need(Read)),
+    ("GET", "/challenges.xlsx", Need(Read)),
+    ("GET", "/challenges.csv", Need(Read)),
+    ("POST", "/challenges/{id}/reply", Need(LinkChallenges)),
+    ("POST", "/challenges/{id}/complaints", Need(LinkChallenges)),
+    ("GET", "/records/import", Need(Administer)),
+    ("POST", "/records/import", Need(Administer)),
+    ("GET", "/dashboard.xlsx", Need(Statistics)),
+    ("GET", "/dashboard.csv", Need(Statistics)),
+    ("GET", "/admin", Need(Administer)),
+    ("POST", "/admin/users", Need(Administer)),
+    ("POST", "/admin/users/{id}/{action}", Need(Administer)),
+    ("POST", "/admin/tokens", Need(Administer)),
+    ("POST", "/admin/tokens/{id}/revoke", Need(Administer)),
 ];
 
 /// What `method` on the matched route `path` needs (`None`: not in the table).
@@ -135,13 +169,18 @@ pub fn presented_secret(parts: &axum::http::HeaderMap) -> Option<String> {
             return Some(t.trim().to_string());
         }
     }
-    parts
+    cookie(parts, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` of a request.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
@@ -184,7 +223,8 @@ pub async fn authorize(State(st): State<AppState>, mut req: axum::extract::Reque
     if actor.must_change_password && needed != Account {
         let message = "请先修改初始密码（POST /api/v1/me/password）";
         if page {
-            return crate::server::web::page_error(StatusCode::FORBIDDEN, "请先修改初始密码", message, Some(&actor));
+            // A first login in the browser goes to the form that changes the password.
+            return axum::response::Redirect::to("/password").into_response();
         }
         return ApiError::new(StatusCode::FORBIDDEN, "password_change_required", message).into_response();
     }

@@ -1,10 +1,10 @@
 //! Logging in and out, the current user, and (administrators) users and API tokens.
 
-use super::access::{client_address, presented_secret, SESSION_COOKIE};
+use super::access::{client_address, presented_secret, session_cookie, CLEARED_SESSION_COOKIE};
 use super::openapi::{ErrorBody, IdPath};
 use super::{parse_id, ApiError, AppState};
 use crate::core::account::Actor;
-use crate::server::service::{CreatedUser, IssuedToken, UserRequest, SESSION_HOURS};
+use crate::server::service::{CreatedUser, IssuedToken, UserRequest};
 use crate::server::store::accounts::{TokenView, UserView};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -48,13 +48,8 @@ pub async fn login(State(st): State<AppState>, req: axum::extract::Request) -> R
         .map_err(|_| ApiError::bad_request("登录请求过大"))?;
     let input: LoginInput = parse(&body, "登录 JSON")?;
     let session = st.service.login(&input.username, &input.password, &address).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        session.secret,
-        SESSION_HOURS * 3600
-    );
     let mut res = Json(me(session.actor)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    if let Some(v) = session_cookie(&session.secret) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
@@ -68,10 +63,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Re
         st.service.logout(&secret).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("fairtender_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
-    );
+    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static(CLEARED_SESSION_COOKIE));
     Ok(res)
 }
 

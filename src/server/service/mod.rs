@@ -96,6 +96,7 @@ pub enum ServiceError {
 }
 
 mod accounts;
+pub mod challenges;
 pub mod inspections;
 pub mod runs;
 pub mod workflow;

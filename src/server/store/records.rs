@@ -280,6 +280,24 @@ pub async fn challenge_project(db: &DatabaseConnection, challenge_id: &str) -> R
     Ok(challenge::Entity::find_by_id(challenge_id.to_string()).one(db).await?.and_then(|c| c.project_id))
 }
 
+/// The stored challenge `id`.
+pub async fn challenge(conn: &impl sea_orm::ConnectionTrait, id: &str) -> Result<Option<Challenge>, StoreError> {
+    match challenge::Entity::find_by_id(id.to_string()).one(conn).await? {
+        Some(m) => Ok(Some(serde_json::from_str(&m.payload).map_err(|e| corrupt("challenge", &m.id, e))?)),
+        None => Ok(None),
+    }
+}
+
+/// Writes a challenge's reply, outcome and corrective action (the record and its columns).
+pub async fn update_challenge(conn: &impl sea_orm::ConnectionTrait, c: &Challenge) -> Result<(), StoreError> {
+    let m = challenge::Entity::find_by_id(c.id.as_str().to_string()).one(conn).await?.ok_or(StoreError::NotFound(Missing::Challenge))?;
+    let mut row: challenge::ActiveModel = m.into();
+    row.outcome = Set(slug(&c.outcome));
+    row.payload = Set(payload(c));
+    row.update(conn).await?;
+    Ok(())
+}
+
 /// Links a challenge to a clause of a stored document (idempotent). The clause must come
 /// from a document version of the challenged project, so that a link always names the
 /// version whose text was challenged.

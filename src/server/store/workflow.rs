@@ -106,8 +106,12 @@ pub async fn insert_manual(
 
 /// Sets a project's lifecycle status.
 pub async fn set_project_status(conn: &impl ConnectionTrait, p: project::Model, to: ProjectStatus) -> Result<(), StoreError> {
+    // Publishing dates the notice (the start of the challenge window and of the metrics' year)
+    // unless the project already carries the date it was published on.
+    let publish_date = p.publish_date.or_else(|| (to == ProjectStatus::Published).then(|| chrono::Utc::now().date_naive()));
     let mut row: project::ActiveModel = p.into();
     row.status = Set(to.as_str().to_string());
+    row.publish_date = Set(publish_date);
     row.update(conn).await?;
     Ok(())
 }
