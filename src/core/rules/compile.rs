@@ -236,7 +236,7 @@ pub fn compile(file: &str, content: &str, lexicons: &Lexicons) -> Result<Rule, V
         // A keyword `{concept}` stands for every term of that lexicon.
         if let Some(name) = k.get_ref().strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
             match lexicons.get(name) {
-                Some(lex) => keywords.extend(lex.terms().map(str::to_string)),
+                Some(lex) => keywords.extend(lex.keyword_forms()),
                 None => cx.err(Some(k.span()), format!("unknown concept {{{name}}} in keywords (no lexicons/{name}.txt)")),
             }
             continue;

@@ -34,6 +34,23 @@ impl Lexicon {
         self.entries.iter().flatten().map(String::as_str)
     }
 
+    /// The keyword forms of every term, for the prefilter: a Latin term also in capitals and in
+    /// lower case, as [`Lexicon::alternation`] matches it ("DAHUA" must reach the rule too).
+    pub fn keyword_forms(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in self.terms() {
+            out.push(t.to_string());
+            if is_latin(t) {
+                for f in [t.to_ascii_uppercase(), t.to_ascii_lowercase()] {
+                    if f != t {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The regex alternation standing for `{concept}`: terms longest first (so the longest
     /// wins at a position), escaped; Latin terms as whole words, as written, upper- or lower-case.
     pub fn alternation(&self) -> String {
@@ -42,7 +59,7 @@ impl Lexicon {
         let parts: Vec<String> = terms
             .into_iter()
             .map(|t| {
-                if t.chars().all(|c| c.is_ascii_alphanumeric() || " -+.&".contains(c)) {
+                if is_latin(t) {
                     // As written, in capitals and in lower case rather than `(?i:…)`: a
                     // case-insensitive alternation of hundreds of names has too many prefixes
                     // for the regex engine's prefilter, and the rule would scan every position.
@@ -176,6 +193,11 @@ pub fn common_word_clashes(lexicons: &Lexicons) -> Vec<(String, String, String)>
     out
 }
 
+/// A term written in Latin letters (matched as a whole word, in its three cases).
+fn is_latin(t: &str) -> bool {
+    t.chars().all(|c| c.is_ascii_alphanumeric() || " -+.&".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +226,11 @@ mod tests {
         assert!(r.is_match("须为cisco交换机"));
         assert!(r.is_match("须为华为品牌"));
         assert!(!r.is_match("型号FranciscoX"));
+        // The prefilter sees the same three cases as the pattern.
+        let kw = lex.keyword_forms();
+        for k in ["华为", "HUAWEI", "huawei", "Cisco", "CISCO", "cisco"] {
+            assert!(kw.iter().any(|x| x == k), "{k} in {kw:?}");
+        }
     }
 
     #[test]
